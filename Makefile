@@ -1,0 +1,32 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Everything they need is
+# installed here: Python packages into .venv, system packages with apt-get.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: setup test lint bench parse-fixtures clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+lint: setup
+	$(VENV)/bin/ruff check parsers crawler tests benchmarks
+
+test: setup lint
+	$(PY) -m pytest
+
+bench: setup
+	$(PY) -m parsers.bench
+
+# What the parser does on the bundled fixtures, one JSON record per line.
+parse-fixtures: setup
+	$(PY) -m parsers fixtures/seeds/*.txt fixtures/realdocs/*.html fixtures/realdocs/*.txt
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

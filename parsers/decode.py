@@ -1,0 +1,90 @@
+"""Bytes to text: the page's encoding, whatever its headers say.
+
+Order of trust: a BOM; valid UTF-8 (which GBK text virtually never is); the charset declared
+in the Content-Type header or the page's ``<meta>``; GB18030 (a superset of GB2312 and GBK,
+the usual undeclared encoding of older portals); charset-normalizer's guess; and last UTF-8
+with replacement characters, so that decoding never fails.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.I)
+_HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?\s*([A-Za-z0-9_\-:.]+)", re.I)
+
+# Labels that mean a Chinese national encoding; GB18030 decodes all of them.
+_GB_FAMILY = {"gb2312", "gbk", "gb18030", "gb_2312-80", "x-gbk", "cp936", "euc-cn", "hz-gb-2312",
+              "chinese", "csgb2312", "iso-ir-58", "ms936", "windows-936"}
+
+
+@dataclass(frozen=True)
+class Decoded:
+    text: str
+    encoding: str
+    declared: str | None
+    #: True when the declared encoding could not decode the page and another one was used.
+    mismatch: bool = False
+
+
+def _canonical(label: str | None) -> str | None:
+    if not label:
+        return None
+    label = label.strip().lower()
+    if label in _GB_FAMILY:
+        return "gb18030"
+    try:
+        return codecs.lookup(label).name
+    except LookupError:
+        return None
+
+
+def declared_encoding(body: bytes, content_type: str | None) -> str | None:
+    """The charset named by the Content-Type header, else by the page's ``<meta>``."""
+    if content_type:
+        m = _HEADER_CHARSET.search(content_type)
+        if m and _canonical(m.group(1)):
+            return _canonical(m.group(1))
+    m = _META_CHARSET.search(body[:4096])
+    if m:
+        return _canonical(m.group(1).decode("ascii", "ignore"))
+    return None
+
+
+def decode(body: bytes, content_type: str | None = None) -> Decoded:
+    declared = declared_encoding(body, content_type)
+    for bom, enc in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+                     (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if body.startswith(bom):
+            return Decoded(body[len(bom):].decode(enc, "replace"), enc, declared)
+    candidates = ["utf-8"]
+    if declared and declared not in candidates:
+        candidates.append(declared)
+    if "gb18030" not in candidates:
+        candidates.append("gb18030")
+    for enc in candidates:
+        try:
+            text = body.decode(enc)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        return Decoded(text, enc, declared, mismatch=bool(declared) and enc != declared
+                       and not _is_ascii(body))
+    guessed = _guess(body)
+    if guessed:
+        return Decoded(body.decode(guessed, "replace"), guessed, declared, mismatch=bool(declared))
+    return Decoded(body.decode("utf-8", "replace"), "utf-8", declared, mismatch=bool(declared))
+
+
+def _is_ascii(body: bytes) -> bool:
+    return body.isascii()
+
+
+def _guess(body: bytes) -> str | None:
+    try:
+        from charset_normalizer import from_bytes
+    except ImportError:  # pragma: no cover - a hard dependency, but decoding must not fail
+        return None
+    best = from_bytes(body[:65536]).best()
+    return _canonical(best.encoding) if best else None

@@ -1,0 +1,79 @@
+"""The intermediate form every input is reduced to before reading: a list of blocks.
+
+A block is a :class:`Line` of prose or a :class:`Table` of rows (each row a list of cell
+texts, rowspans and colspans already expanded). HTML pages (:mod:`parsers.html_doc`) and text
+dumps (:mod:`parsers.text_doc`) both produce a :class:`Document`, so sections, tables and
+metadata are read the same way whatever the page looked like.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_WS = re.compile(r"[\s\u3000\xa0\u200b\ufeff]+")
+
+
+def collapse(text: str) -> str:
+    """White space (including U+3000 and &nbsp;) folded to single spaces, ends stripped."""
+    return _WS.sub(" ", text).strip()
+
+
+@dataclass
+class Line:
+    text: str
+
+
+@dataclass
+class Table:
+    rows: list[list[str]]
+    #: How the rows were found: "html", "pipe", "tab", "markdown" or "stream" (one cell per line,
+    #: rows rebuilt from the cell sequence).
+    layout: str = "html"
+
+
+@dataclass
+class Document:
+    blocks: list = field(default_factory=list)
+    #: <meta name=... content=...> of an HTML page, names lower-cased.
+    meta: dict[str, str] = field(default_factory=dict)
+    #: Title candidates from the page head (<title>, headings), best first.
+    titles: list[str] = field(default_factory=list)
+    kind: str = "text"
+
+    def map_text(self, convert) -> None:
+        """Apply ``convert`` (a str -> str function over one big string) to every text in
+        the document at once: one call, so a slow converter is paid for once per page."""
+        parts: list[str] = []
+        for b in self.blocks:
+            if isinstance(b, Line):
+                parts.append(b.text)
+            else:
+                for row in b.rows:
+                    parts.extend(row)
+        parts.extend(self.titles)
+        meta_keys = list(self.meta)
+        parts.extend(self.meta[k] for k in meta_keys)
+        joined = "\n".join(p.replace("\n", " ") for p in parts)
+        out = convert(joined).split("\n")
+        if len(out) != len(parts):  # a converter must keep line breaks; if not, keep the input
+            return
+        it = iter(out)
+        for b in self.blocks:
+            if isinstance(b, Line):
+                b.text = next(it)
+            else:
+                b.rows = [[next(it) for _ in row] for row in b.rows]
+        self.titles = [next(it) for _ in self.titles]
+        for k in meta_keys:
+            self.meta[k] = next(it)
+
+    def full_text(self) -> str:
+        """The document as plain text, one line per Line and per table row."""
+        out = []
+        for b in self.blocks:
+            if isinstance(b, Line):
+                out.append(b.text)
+            else:
+                out.extend(" | ".join(r) for r in b.rows)
+        return "\n".join(out)

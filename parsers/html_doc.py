@@ -1,0 +1,199 @@
+"""HTML pages to a :class:`~parsers.document.Document`.
+
+Walks the page body in document order. Prose becomes :class:`Line` blocks, one per block-level
+element or ``<br>``; each data table becomes a :class:`Table` whose rows are the table's full
+grid (every rowspan and colspan expanded), with colspan copies of one cell merged back so that
+a row reads as the page shows it. Tables that hold other tables, or a whole article in a cell,
+are layout: they are walked as containers, not read as data.
+"""
+
+from __future__ import annotations
+
+import lxml.etree
+import lxml.html
+
+from .document import Document, Line, Table, collapse
+
+_BLOCK = frozenset("""address article aside blockquote body center dd details dialog dir div dl dt
+fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section
+summary table tbody thead tfoot tr td th ul caption""".split())
+_SKIP = frozenset("script style noscript template iframe select textarea object embed svg button head".split())
+_MAX_SPAN = 200
+_LAYOUT_TEXT = 400  # a cell holding more text than this is an article, not a table cell
+
+
+def parse_html(text: str) -> Document:
+    doc = Document(kind="html")
+    try:
+        root = lxml.html.document_fromstring(text)
+    except (lxml.etree.ParserError, ValueError):
+        # Empty documents, or a str with an XML encoding declaration: retry on bytes.
+        try:
+            root = lxml.html.document_fromstring(text.encode("utf-8", "replace"))
+        except (lxml.etree.ParserError, ValueError):
+            return doc
+    _read_head(root, doc)
+    body = root.find("body")
+    walker = _Walker(doc)
+    walker.walk(body if body is not None else root)
+    walker.flush()
+    return doc
+
+
+def _read_head(root, doc: Document) -> None:
+    for meta in root.iter("meta"):
+        name = (meta.get("name") or meta.get("property") or "").strip().lower()
+        content = meta.get("content")
+        if name and content and name not in doc.meta:
+            doc.meta[name] = collapse(content)
+    titles = []
+    if doc.meta.get("articletitle"):
+        titles.append(doc.meta["articletitle"])
+    for tag in ("h1", "h2", "h3"):
+        for el in root.iter(tag):
+            t = collapse(el.text_content())
+            if t:
+                titles.append(t)
+    title = root.find(".//title")
+    if title is not None and title.text_content().strip():
+        titles.append(collapse(title.text_content()))
+    doc.titles = titles
+
+
+class _Walker:
+    def __init__(self, doc: Document):
+        self.doc = doc
+        self.buf: list[str] = []
+
+    def flush(self) -> None:
+        if self.buf:
+            text = collapse("".join(self.buf))
+            if text:
+                self.doc.blocks.append(Line(text))
+            self.buf = []
+
+    def walk(self, el) -> None:
+        tag = el.tag if isinstance(el.tag, str) else None
+        if tag is None:  # comment or processing instruction
+            self._tail(el)
+            return
+        tag = tag.lower()
+        if tag in _SKIP:
+            self._tail(el)
+            return
+        if tag == "br":
+            self.flush()
+            self._tail(el)
+            return
+        if tag == "table" and not _is_layout(el):
+            self.flush()
+            rows = table_grid(el)
+            if rows:
+                self.doc.blocks.append(Table(rows, "html"))
+            self._tail(el)
+            return
+        block = tag in _BLOCK
+        if block:
+            self.flush()
+        if el.text:
+            self.buf.append(el.text)
+        for child in el:
+            self.walk(child)
+        if block:
+            self.flush()
+        self._tail(el)
+
+    def _tail(self, el) -> None:
+        if el.tail:
+            self.buf.append(el.tail)
+
+
+def _rows_of(table):
+    return table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr")
+
+
+def _is_layout(table) -> bool:
+    """A table used to lay out a page: it holds tables, or article-length text in a cell."""
+    if table.xpath(".//table"):
+        return True
+    cells = table.xpath("./tr/td|./tr/th|./*/tr/td|./*/tr/th")
+    if len(cells) <= 3:
+        return any(len(c.text_content()) > _LAYOUT_TEXT for c in cells)
+    return False
+
+
+def cell_text(cell) -> str:
+    """A cell's text, its paragraphs and line breaks joined by spaces."""
+    parts: list[str] = []
+
+    def visit(el):
+        tag = el.tag.lower() if isinstance(el.tag, str) else None
+        if tag in _SKIP:
+            if el.tail:
+                parts.append(el.tail)
+            return
+        if tag in _BLOCK or tag == "br":
+            parts.append(" ")
+        if tag and el.text:
+            parts.append(el.text)
+        for child in el:
+            visit(child)
+        if tag in _BLOCK:
+            parts.append(" ")
+        if el.tail:
+            parts.append(el.tail)
+
+    if cell.text:
+        parts.append(cell.text)
+    for child in cell:
+        visit(child)
+    return collapse("".join(parts))
+
+
+def _span(el, name: str) -> int:
+    try:
+        return max(1, min(int((el.get(name) or "1").strip().rstrip(";") or 1), _MAX_SPAN))
+    except ValueError:
+        return 1
+
+
+def table_grid(table) -> list[list[str]]:
+    """Expand a table into its full grid and return the rows as lists of cell texts.
+
+    Rowspans are copied into every row they cover (a group label such as ``（三）不予公开``
+    then stands in each of its sub-rows); colspan copies within a row are merged back into
+    one cell, so a value spanning three columns is read once.
+    """
+    trs = _rows_of(table)
+    grid: dict[tuple[int, int], tuple[str, int]] = {}
+    width = 0
+    origin = 0
+    for r, tr in enumerate(trs):
+        c = 0
+        for cell in tr.xpath("./td|./th"):
+            while (r, c) in grid:
+                c += 1
+            rs = min(_span(cell, "rowspan"), len(trs) - r)
+            cs = _span(cell, "colspan")
+            text = cell_text(cell)
+            origin += 1
+            for dr in range(rs):
+                for dc in range(cs):
+                    grid[(r + dr, c + dc)] = (text, origin)
+            c += cs
+            width = max(width, c)
+    rows = []
+    for r in range(len(trs)):
+        row: list[str] = []
+        last = None
+        # Positions no cell covers (ragged rows) are not cells: stop at the last covered one.
+        covered = max((c + 1 for c in range(width) if (r, c) in grid), default=0)
+        for c in range(covered):
+            text, org = grid.get((r, c), ("", None))
+            if org is not None and org == last:
+                continue
+            last = org
+            row.append(text)
+        if any(row):
+            rows.append(row)
+    return rows

@@ -1,0 +1,135 @@
+"""``parse_page``: one page in, one record (SCHEMA.md) out.
+
+Pure: no I/O, no global state beyond a cached OpenCC converter. Any body gives a record; a page
+that is not a report gives ``template: "unknown"`` and no tables.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from . import PARSER_VERSION
+from .checks import run_checks
+from .decode import decode
+from .document import Document, Line
+from .html_doc import parse_html
+from .metadata import read_metadata
+from .script import to_simplified
+from .sections import body_end, find_headings, read_sections, regions
+from .tables import (
+    detect_template,
+    read_active_disclosure,
+    read_applications,
+    read_review_litigation,
+    rows_in,
+)
+from .text_doc import parse_text
+
+_HTML_SNIFF = re.compile(r"<\s*(html|body|div|table|p|span|meta|head|tr|td|br|!doctype)\b", re.I)
+_TABLE_SECTIONS = ("active_disclosure", "applications", "review_litigation")
+
+
+def looks_like_html(text: str, content_type: str | None = None) -> bool:
+    if content_type:
+        ct = content_type.lower()
+        if "html" in ct or "xml" in ct:
+            return True
+        if ct.startswith("text/plain"):
+            return False
+    return len(_HTML_SNIFF.findall(text[:20000])) >= 2
+
+
+def parse_page(body: bytes | str, url: str | None = None, content_type: str | None = None) -> dict:
+    """Parse one report page (HTML or a text dump, bytes or str) into a record."""
+    if isinstance(body, str):
+        raw = body.encode("utf-8", "surrogatepass")
+        text, encoding, warnings = body, None, []
+    else:
+        raw = bytes(body)
+        decoded = decode(raw, content_type)
+        text, encoding = decoded.text, decoded.encoding
+        warnings = ([f"declared encoding {decoded.declared} did not decode the page; read as "
+                     f"{decoded.encoding}"] if decoded.mismatch else [])
+    text = text.replace("\x00", "")
+    doc = parse_html(text) if looks_like_html(text, content_type) else parse_text(text)
+    script = _simplify(doc)
+    return build_record(doc, url=url, sha256=hashlib.sha256(raw).hexdigest(), script=script,
+                        encoding=encoding, warnings=warnings)
+
+
+def _simplify(doc: Document) -> str:
+    script = "hans"
+
+    def convert(joined: str) -> str:
+        nonlocal script
+        converted, script = to_simplified(joined)
+        return converted
+
+    doc.map_text(convert)
+    return script
+
+
+def build_record(doc: Document, *, url, sha256, script, encoding, warnings) -> dict:
+    blocks = doc.blocks
+    headings = find_headings(blocks)
+    spans = regions(blocks, headings)
+    end = body_end(blocks, headings[-1].block + 1) if headings else len(blocks)
+
+    taken = set()
+    for key in _TABLE_SECTIONS:
+        taken.update(spans.get(key, ()))
+
+    def region(key):
+        if key in spans:
+            return spans[key]
+        return [i for i in range(end) if i not in taken]
+
+    active_rows = rows_in(blocks, region("active_disclosure"))
+    template = detect_template(active_rows)
+    tables, cells, positional, used = {}, {}, [], set()
+    active = read_active_disclosure(active_rows, template or "2021")
+    if not template and active.values:
+        template = "2019" if {"other_management_services", "centralized_procurement"} & set(
+            active.values) else "2021"
+    apps = read_applications(rows_in(blocks, region("applications")), template)
+    review = read_review_litigation(rows_in(blocks, region("review_litigation")))
+    for key, result in zip(_TABLE_SECTIONS, (active, apps, review), strict=True):
+        if result.values:
+            tables[key] = result.values
+            cells[key] = result.cells
+        positional += result.positional
+        warnings = warnings + result.warnings
+        used |= result.used_blocks
+    if not tables:
+        template = "unknown"
+    elif not template:
+        template = "2019" if "other_handling" in tables.get("applications", {}) else "2021"
+
+    sections = read_sections(blocks, headings, spans, used)
+    overview = next((s["text"] for s in sections if s["key"] == "overview"), None)
+    meta = read_metadata(doc, overview, end)
+    record = {
+        "url": url,
+        "title": meta["title"],
+        "organ": meta["organ"],
+        "year": meta["year"],
+        "published_at": meta["published_at"],
+        "region": meta["region"],
+        "script": script,
+        "template": template,
+        "sections": sections,
+        "tables": tables,
+        "checks": run_checks(tables),
+        "cells": cells,
+        "parser_version": PARSER_VERSION,
+        "content_sha256": sha256,
+        # Additions to the SCHEMA keys: how the record was read.
+        "read_by_position": positional,
+        "warnings": warnings,
+        "source": {"kind": doc.kind, "encoding": encoding,
+                   "site_id_code": doc.meta.get("siteidcode")},
+    }
+    if not any(isinstance(b, Line) for b in blocks) and not tables:
+        record["warnings"] = record["warnings"] + ["no text found on the page"]
+    return record

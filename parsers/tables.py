@@ -1,0 +1,304 @@
+"""Reading the three statistical tables out of a document's rows.
+
+The reader is generic: it knows nothing of any site. Each table row (from an HTML grid, a
+text row, or a prose line such as ``行政许可 97``) is split into its label cells and the value
+cells after the last label. The last label that matches a template row names the row; values
+are aligned to the template's columns (:func:`align`). Rows whose labels the page lost are
+read by position between the rows that kept theirs (:func:`_fill_by_position`), and the record
+says which rows were read that way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import templates as T
+from .document import Line, Table
+from .labels import match_any, matches, normalize
+from .values import is_blank, is_value, parse_value
+
+_UNITS = ("亿元", "万元", "元", "件", "个", "项", "条", "次")
+_SIGNS = ("增", "减", "增加", "减少")
+
+
+@dataclass
+class Row:
+    labels: list[str]
+    values: list[str]
+    prose: bool = False
+    block: int = -1
+
+    def nonblank(self) -> int:
+        return sum(1 for v in self.values if not is_blank(v))
+
+
+@dataclass
+class TableResult:
+    values: dict = field(default_factory=dict)
+    cells: dict = field(default_factory=dict)
+    positional: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    used_blocks: set[int] = field(default_factory=set)
+
+
+def split_row(cells: list[str], prose: bool = False, block: int = -1) -> Row:
+    """Label cells (blank ones dropped) and the value cells after the last label."""
+    last = -1
+    for i, c in enumerate(cells):
+        if not is_value(c):
+            last = i
+    labels = [c for c in cells[: last + 1] if not is_blank(c)]
+    return Row(labels, list(cells[last + 1:]), prose, block)
+
+
+def tokenize_line(text: str) -> list[str]:
+    """A prose line as cells: numbers (with a sign word or unit kept attached) are value
+    cells, runs of other words one label cell (``三、本 年度 办 理`` stays one label)."""
+    tokens: list[str] = []
+    for tok in text.split():
+        if tokens and tok in _UNITS and is_value(tokens[-1]) and not is_blank(tokens[-1]):
+            tokens[-1] += tok
+        elif tokens and tokens[-1] in _SIGNS and is_value(tok):
+            tokens[-1] += tok
+        else:
+            tokens.append(tok)
+    cells: list[str] = []
+    label: list[str] = []
+    for tok in tokens:
+        if is_value(tok):
+            if label:
+                cells.append(" ".join(label))
+                label = []
+            cells.append(tok)
+        else:
+            label.append(tok)
+    if label:
+        cells.append(" ".join(label))
+    return cells
+
+
+def rows_in(blocks: list, indices) -> list[Row]:
+    rows = []
+    for i in indices:
+        b = blocks[i]
+        if isinstance(b, Table):
+            rows.extend(split_row(cells, False, i) for cells in b.rows)
+        elif isinstance(b, Line):
+            rows.append(split_row(tokenize_line(b.text), True, i))
+    return rows
+
+
+def align(values: list[str], n: int) -> tuple[list[str], str | None]:
+    """Fit a row's value cells to the template's ``n`` columns.
+
+    Trailing blanks (a row terminator, an empty padding cell), then leading blanks (a label
+    cell's colspan left empty) are dropped while there are too many; a row that still has too
+    many keeps its last ``n`` (a lost label turned into a number stands first); a short row
+    fills from the left and its last columns stay absent.
+    """
+    vals = list(values)
+    while len(vals) > n and is_blank(vals[-1]):
+        vals.pop()
+    while len(vals) > n and is_blank(vals[0]):
+        vals.pop(0)
+    if len(vals) > n:
+        return vals[-n:], "extra cells"
+    if len(vals) < n:
+        return vals, "missing cells"
+    return vals, None
+
+
+def _match_key(row: Row, specs: list, cursor: int) -> str | None:
+    """The template row named by the row's last matching label. Among several candidates,
+    the first one after the last row matched wins (tables run in template order)."""
+    for label in reversed(row.labels):
+        norm = normalize(label)
+        if row.prose:
+            cands = [i for i, (_, variants) in enumerate(specs)
+                     if any(norm == (v[1] if isinstance(v, tuple) else v) for v in variants)]
+        else:
+            cands = [i for i, (_, variants) in enumerate(specs) if match_any(norm, variants)]
+        if cands:
+            after = [i for i in cands if i > cursor]
+            return specs[(after or cands)[0]][0]
+    return None
+
+
+def _store(result: TableResult, key: str, columns: list, vals: list[str], where: str) -> None:
+    row_values, row_cells = {}, {}
+    for (col, kind), raw in zip(columns, vals, strict=False):
+        ok, value = parse_value(raw, kind)
+        if not ok:
+            result.warnings.append(f"{where}.{key}.{col}: unreadable cell {raw!r}")
+            value = None
+        row_values[col] = value
+        row_cells[col] = raw
+    result.values[key] = row_values
+    result.cells[key] = row_cells
+
+
+# --- Table 2 -------------------------------------------------------------------------------
+
+def detect_template(rows: list[Row]) -> str | None:
+    """"2021" or "2019" from the active-disclosure column headers, None if there are none."""
+    labels = {normalize(lab) for r in rows for lab in r.labels}
+    scores = {}
+    for template, markers in T.TEMPLATE_COLUMN_MARKERS.items():
+        scores[template] = sum(1 for m in markers if any(m in lab for lab in labels))
+    best = max(scores, key=scores.get)
+    return best if scores[best] else None
+
+
+def read_active_disclosure(rows: list[Row], template: str) -> TableResult:
+    specs = [(key, variants) for key, _, variants in T.ACTIVE_DISCLOSURE[template]]
+    columns = {key: cols for key, cols, _ in T.ACTIVE_DISCLOSURE[template]}
+    result = TableResult()
+    cursor = -1
+    for row in rows:
+        if not row.values:
+            continue
+        key = _match_key(row, specs, cursor)
+        if key is None:
+            continue
+        if key in result.values and row.nonblank() <= _nonblank(result.cells[key]):
+            continue
+        vals, note = align(row.values, len(columns[key]))
+        if note and row.prose and note == "missing cells":
+            continue
+        if note:
+            result.warnings.append(f"active_disclosure.{key}: {note}")
+        _store(result, key, columns[key], vals, "active_disclosure")
+        cursor = [k for k, _ in specs].index(key)
+        if row.prose:
+            result.used_blocks.add(row.block)
+    return result
+
+
+def _nonblank(cells: dict) -> int:
+    return sum(1 for v in cells.values() if not is_blank(v))
+
+
+# --- Table 3 -------------------------------------------------------------------------------
+
+def read_applications(rows: list[Row], template: str | None) -> TableResult:
+    n = len(T.APPLICATION_COLUMNS)
+    specs = T.APPLICATION_ROWS
+    keys = [k for k, _ in specs]
+    entries: list[tuple[str | None, Row]] = []
+    cursor = -1
+    for row in rows:
+        if not row.values:
+            continue
+        key = _match_key(row, specs, cursor)
+        nonblank = row.nonblank()
+        if key is not None:
+            if nonblank == 0 and len(row.values) < n:
+                continue  # a header cell such as 总计 with a blank after it, not a data row
+            entries.append((key, row))
+            cursor = keys.index(key)
+        elif nonblank > n // 2:
+            entries.append((None, row))
+
+    labelled = {k for k, _ in entries if k}
+    if labelled & {"other_no_correction", "other_unpaid_fee", "other_other"}:
+        variant = "2021"
+    elif "other_handling" in labelled:
+        variant = "2019"
+    else:
+        variant = template or "2021"
+    order = T.APPLICATION_TEMPLATE_ROWS[variant]
+
+    result = TableResult()
+    assigned: dict[str, list[str]] = {}
+    for key, row in entries:
+        if key is None:
+            continue
+        vals, note = align(row.values, n)
+        if key in assigned and _count_nonblank(vals) <= _count_nonblank(assigned[key]):
+            continue
+        if note:
+            result.warnings.append(f"applications.{key}: {note}")
+        assigned[key] = vals
+        if row.prose:
+            result.used_blocks.add(row.block)
+    _fill_by_position(entries, order, assigned, result, n)
+    for key in keys:
+        if key in assigned:
+            _store(result, key, [(c, "count") for c in T.APPLICATION_COLUMNS], assigned[key],
+                   "applications")
+    return result
+
+
+def _count_nonblank(vals: list[str]) -> int:
+    return sum(1 for v in vals if not is_blank(v))
+
+
+def _fill_by_position(entries, order, assigned, result: TableResult, n: int) -> None:
+    """Give rows without a usable label the template rows missing between two labelled ones.
+
+    Between two anchors (labelled rows, or the table's ends), when the unlabelled rows are
+    exactly as many as the template rows missing there, they are assigned in order. When the
+    rows' boundaries were lost too (one-cell-per-line dumps), their value cells are pooled and,
+    if they divide evenly into the missing rows, each chunk's last ``n`` cells are used.
+    """
+    index = {k: i for i, k in enumerate(order)}
+    anchors = [(-1, -1)]
+    for pos, (key, _) in enumerate(entries):
+        if key in index and (anchors[-1][1] < index[key]):
+            anchors.append((pos, index[key]))
+    anchors.append((len(entries), len(order)))
+    for (pa, ia), (pb, ib) in zip(anchors, anchors[1:], strict=False):
+        unlabelled = [row for key, row in entries[pa + 1: pb] if key is None]
+        missing = [k for k in order[ia + 1: ib] if k not in assigned]
+        if not unlabelled or not missing:
+            continue
+        if len(unlabelled) == len(missing):
+            chunks = [align(row.values, n)[0] for row in unlabelled]
+        else:
+            pooled = [v for row in unlabelled for v in row.values if not is_blank(v)]
+            size, rest = divmod(len(pooled), len(missing))
+            if rest or size < n:
+                result.warnings.append(
+                    f"applications: {len(unlabelled)} unlabelled rows could not be placed in "
+                    f"{len(missing)} missing rows ({missing[0]}..{missing[-1]})")
+                continue
+            chunks = [pooled[i * size: (i + 1) * size][-n:] for i in range(len(missing))]
+        for key, vals in zip(missing, chunks, strict=True):
+            assigned[key] = vals
+            result.positional.append(f"applications.{key}")
+
+
+# --- Table 4 -------------------------------------------------------------------------------
+
+def read_review_litigation(rows: list[Row]) -> TableResult:
+    result = TableResult()
+    width = len(T.REVIEW_COLUMNS)
+    full = width * len(T.REVIEW_GROUPS)
+    columns = [(c, "count") for c in T.REVIEW_COLUMNS]
+    # The standard layout: one data row holding the three groups side by side.
+    for row in rows:
+        if row.nonblank() >= full - width:
+            vals, note = align(row.values, full)
+            if len(vals) != full:
+                continue
+            if note:
+                result.warnings.append(f"review_litigation: {note}")
+            for g, (group, _) in enumerate(T.REVIEW_GROUPS):
+                _store(result, group, columns, vals[g * width:(g + 1) * width], "review_litigation")
+            if row.prose:
+                result.used_blocks.add(row.block)
+            return result
+    # A transposed layout: one labelled row per group.
+    specs = [(g, variants) for g, variants in T.REVIEW_GROUPS]
+    for row in rows:
+        if row.nonblank() < 2:
+            continue
+        for label in reversed(row.labels):
+            norm = normalize(label)
+            group = next((g for g, variants in specs if any(matches(norm, v) for v in variants)
+                          and not (g == "review" and "起诉" in norm)), None)
+            if group and group not in result.values:
+                vals, _ = align(row.values, width)
+                _store(result, group, columns, vals, "review_litigation")
+                break
+    return result

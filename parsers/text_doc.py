@@ -1,0 +1,116 @@
+"""Plain-text dumps of report pages to a :class:`~parsers.document.Document`.
+
+Text dumps of portal pages write tables in several ways, often mixed in one file:
+
+- ``pipe``: one row per line, cells separated by ``|`` (``规章 | 1 | 1 | 50 |``);
+- ``markdown``: ``| a | b |`` rows with ``|---|`` separator lines;
+- ``tab``: one row per line, cells separated by tabs (Word and PDF copies);
+- ``stream``: one cell per line, each ending in ``|``; empty cells are bare ``|`` lines and
+  the row boundaries are lost. Rows are rebuilt from the cell sequence: a row is a run of
+  label cells followed by a run of value cells (:func:`rows_from_stream`).
+
+Everything else is prose, one :class:`Line` per line.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .document import Document, Line, Table, collapse
+from .values import is_value
+
+_MD_SEPARATOR = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?$")
+_ONLY_PIPES = re.compile(r"^\|+$")
+
+
+def parse_text(text: str) -> Document:
+    doc = Document(kind="text")
+    table: Table | None = None
+    stream: list[str] = []
+
+    def close_stream():
+        nonlocal stream
+        if stream and table is not None:
+            table.rows.extend(rows_from_stream(stream))
+        stream = []
+
+    def open_table(layout):
+        nonlocal table
+        if table is None:
+            table = Table([], layout)
+            doc.blocks.append(table)
+
+    def close_table():
+        nonlocal table
+        close_stream()
+        table = None
+
+    for raw in text.splitlines():
+        line = collapse(raw.replace("\t", "\x00")).replace("\x00", "\t").strip()
+        if not line:
+            continue
+        if _MD_SEPARATOR.match(line):
+            open_table("markdown")
+            continue
+        if "\t" in line:
+            close_stream()
+            open_table("tab")
+            table.rows.append([collapse(c) for c in raw.rstrip("\r\n").split("\t")])
+            continue
+        if "|" in line:
+            cells = _pipe_cells(line)
+            if cells is None:  # a single cell of a one-cell-per-line table
+                open_table("stream")
+                stream.append(collapse(line.rstrip("|")) if not _ONLY_PIPES.match(line) else "")
+            else:
+                close_stream()
+                open_table("markdown" if line.startswith("|") else "pipe")
+                table.rows.append(cells)
+            continue
+        if table is not None and is_value(line) and len(line) <= 20:
+            # The last cell of a dumped table often lost its "|" terminator.
+            if stream or table.layout == "stream":
+                stream.append(collapse(line))
+            else:
+                table.rows.append([collapse(line)])
+            continue
+        close_table()
+        doc.blocks.append(Line(collapse(line)))
+    close_table()
+    return doc
+
+
+def _pipe_cells(line: str) -> list[str] | None:
+    """Cells of a ``|``-separated row, or None for a single ``cell |`` / bare ``|`` line."""
+    if _ONLY_PIPES.match(line):
+        return None
+    inner = line
+    if inner.startswith("|"):
+        inner = inner[1:]
+    if inner.endswith("|"):
+        inner = inner[:-1]
+    if "|" not in inner:
+        return None if line.endswith("|") and not line.startswith("|") else [collapse(inner)]
+    return [collapse(c) for c in inner.split("|")]
+
+
+def rows_from_stream(cells: list[str]) -> list[list[str]]:
+    """Rebuild rows from a cell sequence that lost its row boundaries.
+
+    A row is a run of label cells followed by a run of value cells (blanks count as values,
+    so the bare ``|`` that opens the next row trails the previous one, where the table reader
+    trims it). A label after a value starts a new row.
+    """
+    rows: list[list[str]] = []
+    row: list[str] = []
+    in_values = False
+    for cell in cells:
+        value = is_value(cell)
+        if not value and in_values:
+            rows.append(row)
+            row, in_values = [], False
+        row.append(cell)
+        in_values = in_values or value
+    if row:
+        rows.append(row)
+    return rows
