@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 lint: setup
-	$(VENV)/bin/ruff check parsers crawler tests benchmarks
+	$(VENV)/bin/ruff check .
 
 test: setup lint
 	$(PY) -m pytest

@@ -18,6 +18,7 @@ _HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?\s*([A-Za-z0-9_\-:.]+)", re.I
 # Labels that mean a Chinese national encoding; GB18030 decodes all of them.
 _GB_FAMILY = {"gb2312", "gbk", "gb18030", "gb_2312-80", "x-gbk", "cp936", "euc-cn", "hz-gb-2312",
               "chinese", "csgb2312", "iso-ir-58", "ms936", "windows-936"}
+_SINGLE_BYTE = {"latin-1", "iso8859-1", "iso8859-15", "cp1252", "ascii", "windows-1252"}
 
 
 @dataclass(frozen=True)
@@ -60,10 +61,14 @@ def decode(body: bytes, content_type: str | None = None) -> Decoded:
         if body.startswith(bom):
             return Decoded(body[len(bom):].decode(enc, "replace"), enc, declared)
     candidates = ["utf-8"]
-    if declared and declared not in candidates:
+    # A Western single-byte charset decodes any bytes, so it is tried after GB18030: servers
+    # that default to ISO-8859-1 send it for GBK pages.
+    if declared and declared not in candidates and declared not in _SINGLE_BYTE:
         candidates.append(declared)
     if "gb18030" not in candidates:
         candidates.append("gb18030")
+    if declared in _SINGLE_BYTE:
+        candidates.append(declared)
     for enc in candidates:
         try:
             text = body.decode(enc)

@@ -10,7 +10,6 @@ are layout: they are walked as containers, not read as data.
 from __future__ import annotations
 
 import lxml.etree
-import lxml.html
 
 from .document import Document, Line, Table, collapse
 
@@ -22,16 +21,23 @@ _MAX_SPAN = 200
 _LAYOUT_TEXT = 400  # a cell holding more text than this is an article, not a table cell
 
 
+# Plain lxml elements: lxml.html's element-class lookup costs a third of the parse time.
+_PARSER = lxml.etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True,
+                                encoding="utf-8")
+
+
+def _text_content(el) -> str:
+    return "".join(el.itertext())
+
+
 def parse_html(text: str) -> Document:
     doc = Document(kind="html")
     try:
-        root = lxml.html.document_fromstring(text)
-    except (lxml.etree.ParserError, ValueError):
-        # Empty documents, or a str with an XML encoding declaration: retry on bytes.
-        try:
-            root = lxml.html.document_fromstring(text.encode("utf-8", "replace"))
-        except (lxml.etree.ParserError, ValueError):
-            return doc
+        root = lxml.etree.fromstring(text.encode("utf-8", "replace"), _PARSER)
+    except (lxml.etree.ParserError, lxml.etree.XMLSyntaxError, ValueError):
+        root = None
+    if root is None:  # nothing but white space or markup debris
+        return doc
     _read_head(root, doc)
     body = root.find("body")
     walker = _Walker(doc)
@@ -51,12 +57,12 @@ def _read_head(root, doc: Document) -> None:
         titles.append(doc.meta["articletitle"])
     for tag in ("h1", "h2", "h3"):
         for el in root.iter(tag):
-            t = collapse(el.text_content())
+            t = collapse(_text_content(el))
             if t:
                 titles.append(t)
     title = root.find(".//title")
-    if title is not None and title.text_content().strip():
-        titles.append(collapse(title.text_content()))
+    if title is not None and _text_content(title).strip():
+        titles.append(collapse(_text_content(title)))
     doc.titles = titles
 
 
@@ -118,41 +124,44 @@ def _is_layout(table) -> bool:
         return True
     cells = table.xpath("./tr/td|./tr/th|./*/tr/td|./*/tr/th")
     if len(cells) <= 3:
-        return any(len(c.text_content()) > _LAYOUT_TEXT for c in cells)
+        return any(len(_text_content(c)) > _LAYOUT_TEXT for c in cells)
     return False
 
 
 def cell_text(cell) -> str:
     """A cell's text, its paragraphs and line breaks joined by spaces."""
+    if not len(cell):  # the common case: a bare value such as "0"
+        return collapse(cell.text or "")
+    inner = [el.tag for el in cell.iterdescendants()]
+    if sum(1 for t in inner if t in _BLOCK or t == "br") <= 1 and not any(t in _SKIP for t in inner):
+        return collapse("".join(cell.itertext()))  # one paragraph: no separators to place
     parts: list[str] = []
-
-    def visit(el):
+    walker = lxml.etree.iterwalk(cell, events=("start", "end", "comment", "pi"))
+    for event, el in walker:
         tag = el.tag.lower() if isinstance(el.tag, str) else None
-        if tag in _SKIP:
-            if el.tail:
+        if event in ("comment", "pi"):
+            parts.append(el.tail or "")
+        elif event == "start":
+            if tag in _SKIP or tag is None:
+                walker.skip_subtree()
+                continue
+            if tag in _BLOCK or tag == "br":
+                parts.append(" ")
+            parts.append(el.text or "")
+        else:
+            if tag in _BLOCK:
+                parts.append(" ")
+            if el is not cell and el.tail:
                 parts.append(el.tail)
-            return
-        if tag in _BLOCK or tag == "br":
-            parts.append(" ")
-        if tag and el.text:
-            parts.append(el.text)
-        for child in el:
-            visit(child)
-        if tag in _BLOCK:
-            parts.append(" ")
-        if el.tail:
-            parts.append(el.tail)
-
-    if cell.text:
-        parts.append(cell.text)
-    for child in cell:
-        visit(child)
     return collapse("".join(parts))
 
 
 def _span(el, name: str) -> int:
+    value = el.get(name)
+    if value is None:
+        return 1
     try:
-        return max(1, min(int((el.get(name) or "1").strip().rstrip(";") or 1), _MAX_SPAN))
+        return max(1, min(int(value.strip().rstrip(";") or 1), _MAX_SPAN))
     except ValueError:
         return 1
 

@@ -8,6 +8,7 @@ vertical text extraction (``不 予 开 公``). ``normalize`` reduces a label to
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -18,6 +19,7 @@ _PUNCT = re.compile(r"[\s\u3000\xa0,，、。.．:：;；\"“”'‘’/／|()�
 _FOOTNOTE = re.compile(r"[（(][^（()）]{6,}[)）]")
 
 
+@functools.lru_cache(maxsize=4096)
 def normalize(label: str) -> str:
     """The label without numbering, bracketed footnotes, punctuation and white space."""
     s = unicodedata.normalize("NFKC", label).strip()

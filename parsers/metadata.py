@@ -99,7 +99,8 @@ def _title(doc: Document, kv: dict) -> tuple[str | None, str | None]:
     candidates = list(doc.titles)
     if kv.get("title"):
         candidates.insert(0, kv["title"])
-    lines = [b.text for b in doc.blocks[:25] if isinstance(b, Line)]
+    # Titles are short: long paragraphs are not candidates (and would be slow to search).
+    lines = [b.text for b in doc.blocks[:25] if isinstance(b, Line) and len(b.text) <= 70]
     for i, line in enumerate(lines):
         candidates.append(line)
         if i + 1 < len(lines):

@@ -46,16 +46,18 @@ def parse_text(text: str) -> Document:
         table = None
 
     for raw in text.splitlines():
-        line = collapse(raw.replace("\t", "\x00")).replace("\x00", "\t").strip()
+        line = collapse(raw)
         if not line:
             continue
         if _MD_SEPARATOR.match(line):
             open_table("markdown")
             continue
-        if "\t" in line:
+        if "\t" in raw.strip(" \r\n\u3000\xa0"):
+            # Trailing tabs are blank cells (a row whose values are all empty), so the raw
+            # line is split, not the stripped one.
             close_stream()
             open_table("tab")
-            table.rows.append([collapse(c) for c in raw.rstrip("\r\n").split("\t")])
+            table.rows.append([collapse(c) for c in raw.strip(" \r\n\u3000\xa0").split("\t")])
             continue
         if "|" in line:
             cells = _pipe_cells(line)

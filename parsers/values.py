@@ -7,6 +7,7 @@ value at all (a label, a garbled cell); ``value`` is None for the blank forms (`
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -32,6 +33,7 @@ def clean(text: str) -> str:
     return _SPACE.sub("", text)
 
 
+@functools.lru_cache(maxsize=4096)  # tables repeat the same few cell texts ("0", "")
 def parse_value(text: str, kind: str = "count") -> tuple[bool, int | float | None]:
     """Read one cell. ``kind`` is ``"count"`` or ``"money"`` (万元)."""
     s = clean(text)
