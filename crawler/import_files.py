@@ -1,0 +1,61 @@
+"""``scrapy import-files DIR...``: parse local report files into the store as if crawled.
+
+Registered as an entry point (``scrapy.commands``) for its hyphenated name."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from scrapy.exceptions import UsageError
+
+from crawler.store import BodyTooLarge
+from crawler.storecommand import StoreCommand
+from parsers import parse_page
+
+SUFFIXES = {".html", ".htm", ".shtml", ".txt", ".md"}
+CONTENT_TYPES = {".txt": "text/plain", ".md": "text/plain"}
+
+
+class Command(StoreCommand):
+    def syntax(self):
+        return "DIR_OR_FILE [...]"
+
+    def short_desc(self):
+        return "Parse local HTML/text report files into the store (url file://...)"
+
+    def add_options(self, parser):
+        super().add_options(parser)
+        parser.add_argument("--site", help="site id to record on the reports")
+
+    def run(self, args, opts):
+        if not args:
+            raise UsageError("give at least one directory or file")
+        files = []
+        for arg in args:
+            path = Path(arg)
+            if path.is_dir():
+                files += sorted(p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES)
+            elif path.is_file():
+                files.append(path)
+            else:
+                print(f"{arg}: no such file or directory", file=sys.stderr)
+                self.exitcode = 2
+        counts = {"new": 0, "changed": 0, "unchanged": 0, "failed": 0}
+        with self.open_store(opts) as store:
+            for path in files:
+                url = path.resolve().as_uri()
+                try:
+                    body = path.read_bytes()
+                    content_type = CONTENT_TYPES.get(path.suffix.lower(), "text/html")
+                    sha = store.save_page(url, body, headers={"content-type": content_type})
+                except (OSError, BodyTooLarge) as exc:
+                    print(f"{path}: {exc}", file=sys.stderr)
+                    counts["failed"] += 1
+                    continue
+                record = parse_page(body, url=url, content_type=content_type)
+                counts[store.save_report(record, page_sha256=sha, site=opts.site)] += 1
+            print(f"{len(files)} files into the {store.describe()}: "
+                  + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        if counts["failed"]:
+            self.exitcode = 2

@@ -1,0 +1,1 @@
+"""Spiders that find annual report pages on government portals."""

@@ -1,0 +1,29 @@
+"""The base of the project's Scrapy commands that work on the store."""
+
+from __future__ import annotations
+
+import os
+
+from scrapy.commands import ScrapyCommand
+from scrapy.exceptions import UsageError
+
+from crawler.store import Store
+
+
+class StoreCommand(ScrapyCommand):
+    """A command that works on the store named by MONGO_URI / DATA_DIR."""
+
+    requires_project = True
+    default_settings = {"LOG_ENABLED": False}
+
+    def add_options(self, parser):
+        super().add_options(parser)
+        parser.add_argument("--data-dir", help="embedded store directory (default: DATA_DIR)")
+
+    def open_store(self, opts) -> Store:
+        uri = os.environ.get("MONGO_URI") or self.settings.get("MONGO_URI")
+        data_dir = opts.data_dir or os.environ.get("DATA_DIR") or self.settings.get("DATA_DIR")
+        try:
+            return Store(uri, data_dir)
+        except ValueError as exc:
+            raise UsageError(str(exc), print_help=False) from exc

@@ -1,0 +1,159 @@
+"""The store and its commands, on the embedded store (and on a real MongoDB when MONGO_URI is
+set). Commands are driven as users run them: ``scrapy <command>`` in the project."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from conftest import REALDOCS, ROOT, SEEDS, label_for
+
+from crawler.store import MAX_BODY, BodyTooLarge, Store
+from parsers import parse_page
+
+REAL = os.environ.get("MONGO_URI")
+
+
+@pytest.fixture(params=["embedded"] + (["mongodb"] if REAL else []))
+def store(request, tmp_path):
+    if request.param == "mongodb":
+        s = Store(REAL)
+        s.db.client.drop_database(s.db.name)
+        s = Store(REAL)
+    else:
+        s = Store(None, tmp_path / "data")
+    yield s
+    s.close()
+
+
+def test_real_mongodb_is_tested_when_given():
+    if not REAL:
+        pytest.skip("MONGO_URI not set: the store tests ran on the embedded store only")
+
+
+def test_same_page_twice_moves_only_last_seen(store):
+    body = REALDOCS[1].read_bytes()
+    record = parse_page(body, url="https://www.example.gov.cn/a.html")
+    sha = store.save_page(record["url"], body)
+    assert store.save_report(record, page_sha256=sha) == "new"
+    first = store.reports.find_one({"url": record["url"]})
+    assert store.save_page(record["url"], body) == sha
+    assert store.save_report(record, page_sha256=sha) == "unchanged"
+    again = store.reports.find_one({"url": record["url"]})
+    assert store.pages.count_documents({}) == 1 and store.reports.count_documents({}) == 1
+    assert again["first_seen"] == first["first_seen"] and again["history"] == []
+    assert store.page_body(sha) == body
+
+
+def test_changed_page_keeps_both_versions_and_history(store):
+    url = "https://www.example.gov.cn/a.html"
+    old_body, new_body = SEEDS[0].read_bytes(), SEEDS[3].read_bytes()
+    sha1 = store.save_page(url, old_body)
+    store.save_report(parse_page(old_body, url=url), page_sha256=sha1)
+    sha2 = store.save_page(url, new_body)
+    assert store.save_report(parse_page(new_body, url=url), page_sha256=sha2) == "changed"
+    doc = store.reports.find_one({"url": url})
+    assert doc["history"] == [sha1] and doc["page_sha256"] == sha2
+    assert doc["tables"] == label_for(SEEDS[3])["tables"]
+    assert store.pages.count_documents({"url": url}) == 2
+
+
+def test_oversized_body_refused_with_reason(store):
+    with pytest.raises(BodyTooLarge, match="exceeds"):
+        store.save_page("https://www.example.gov.cn/big.pdf", b"\0" * (MAX_BODY + 1))
+    assert store.pages.count_documents({}) == 0
+
+
+def scrapy(*args, data_dir):
+    env = dict(os.environ, DATA_DIR=str(data_dir))
+    env.pop("MONGO_URI", None)
+    return subprocess.run([sys.executable, "-m", "scrapy", *args], capture_output=True, text=True,
+                          encoding="utf-8", cwd=ROOT, env=env)
+
+
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory):
+    data = tmp_path_factory.mktemp("data")
+    proc = scrapy("import-files", str(ROOT / "fixtures" / "seeds"), str(ROOT / "fixtures" / "realdocs"),
+                  data_dir=data)
+    assert proc.returncode == 0, proc.stderr
+    assert "new 9" in proc.stdout
+    return data
+
+
+def test_import_files_is_idempotent(imported):
+    proc = scrapy("import-files", str(ROOT / "fixtures" / "seeds"), data_dir=imported)
+    assert "new 0, changed 0, unchanged 5" in proc.stdout
+
+
+def test_export_jsonl_and_filters(imported, tmp_path):
+    out = tmp_path / "all.jsonl"
+    assert scrapy("export", "-o", str(out), data_dir=imported).returncode == 0
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(records) == 9
+    for record in records:
+        stem = record["url"].rsplit("/", 1)[1].rsplit(".", 1)[0]
+        assert record["tables"] == label_for(ROOT / "fixtures" / "labels" / f"{stem}.json")["tables"]
+    out2 = tmp_path / "2019.jsonl"
+    scrapy("export", "-o", str(out2), "--template", "2019", data_dir=imported)
+    assert {json.loads(x)["organ"] for x in out2.read_text(encoding="utf-8").splitlines()} == {
+        "陇西县财政局", "平潭综合实验区金井片区管理局"}
+    out3 = tmp_path / "failed.jsonl"
+    scrapy("export", "-o", str(out3), "--failed-checks", data_dir=imported)
+    assert len(out3.read_text(encoding="utf-8").splitlines()) == 3
+
+
+def test_export_csv_wide_and_long_read_back(imported, tmp_path):
+    wide, long = tmp_path / "wide.csv", tmp_path / "long.csv"
+    assert scrapy("export", "-o", str(wide), data_dir=imported).returncode == 0
+    assert scrapy("export", "-o", str(long), "--format", "csv-long", data_dir=imported).returncode == 0
+    assert wide.read_bytes().startswith(b"\xef\xbb\xbf")  # Excel opens UTF-8 with a BOM
+    rows = list(csv.DictReader(wide.open(encoding="utf-8-sig")))
+    lasa = next(r for r in rows if r["organ"] == "拉萨市财政局")
+    assert lasa["applications.granted.total"] == "22"
+    assert lasa["applications.granted.commercial_enterprise"] == ""
+    assert lasa["failed_checks"] == "5"
+    cells = list(csv.DictReader(long.open(encoding="utf-8-sig")))
+    fee = next(c for c in cells if c["organ"] == "陇西县财政局" and c["row"] == "administrative_fees"
+               and c["column"] == "change")
+    assert (fee["value"], fee["raw"]) == ("-3", "减 3")
+
+
+def test_formula_cells_are_neutralised(tmp_path):
+    data = tmp_path / "data"
+    page = ("<html><body><h1>=HYPERLINK(\"http://x\")县2023年政府信息公开工作年度报告</h1>"
+            "<p>二、主动公开政府信息情况</p><table><tr><td>规章</td><td>-</td><td>0</td><td>0</td>"
+            "</tr></table></body></html>").encode()
+    src = tmp_path / "evil.html"
+    src.write_bytes(page)
+    scrapy("import-files", str(src), data_dir=data)
+    wide, long = tmp_path / "wide.csv", tmp_path / "long.csv"
+    scrapy("export", "-o", str(wide), data_dir=data)
+    scrapy("export", "-o", str(long), "--format", "csv-long", data_dir=data)
+    (row,) = csv.DictReader(wide.open(encoding="utf-8-sig"))
+    assert row["title"].startswith("'=HYPERLINK")
+    raw = [r["raw"] for r in csv.DictReader(long.open(encoding="utf-8-sig"))]
+    assert raw == ["'-", "0", "0"]
+
+
+def test_reparse_updates_changed_records(imported):
+    with Store(None, imported) as store:
+        url = next(d["url"] for d in store.reports.find({}, {"url": 1}) if d["url"].endswith("r002.html"))
+        store.reports.update_one({"url": url}, {"$set": {"tables": {}, "parser_version": "0.9"}})
+    proc = scrapy("reparse", "--below-version", "1.0", data_dir=imported)
+    assert proc.returncode == 0 and "changed 1, unchanged 0, failed 0" in proc.stdout
+    with Store(None, imported) as store:
+        assert store.reports.find_one({"url": url})["tables"] == label_for(REALDOCS[1])["tables"]
+    proc = scrapy("reparse", data_dir=imported)
+    assert "changed 0, unchanged 9" in proc.stdout
+
+
+def test_stats(imported):
+    proc = scrapy("stats", data_dir=imported)
+    assert proc.returncode == 0
+    assert "9 reports, 9 pages" in proc.stdout
+    assert "applications.row_sum" in proc.stdout and "上海市" in proc.stdout
