@@ -41,20 +41,21 @@ class Command(StoreCommand):
             else:
                 print(f"{arg}: no such file or directory", file=sys.stderr)
                 self.exitcode = 2
-        counts = {"new": 0, "changed": 0, "unchanged": 0, "failed": 0}
+        counts = {"new": 0, "changed": 0, "unchanged": 0, "journaled": 0, "failed": 0}
         with self.open_store(opts) as store:
             for path in files:
                 url = path.resolve().as_uri()
+                content_type = CONTENT_TYPES.get(path.suffix.lower(), "text/html")
                 try:
                     body = path.read_bytes()
-                    content_type = CONTENT_TYPES.get(path.suffix.lower(), "text/html")
-                    sha = store.save_page(url, body, headers={"content-type": content_type})
+                    record = parse_page(body, url=url, content_type=content_type)
+                    status = store.save(url, body, record, site=opts.site,
+                                        headers={"content-type": content_type})
                 except (OSError, BodyTooLarge) as exc:
                     print(f"{path}: {exc}", file=sys.stderr)
                     counts["failed"] += 1
                     continue
-                record = parse_page(body, url=url, content_type=content_type)
-                counts[store.save_report(record, page_sha256=sha, site=opts.site)] += 1
+                counts[status] += 1
             print(f"{len(files)} files into the {store.describe()}: "
                   + ", ".join(f"{k} {v}" for k, v in counts.items()))
         if counts["failed"]:

@@ -8,20 +8,33 @@ META_COLUMNS = ["url", "organ", "year", "title", "published_at", "region.code", 
                 "template", "script", "parser_version", "content_sha256", "failed_checks"]
 
 
-def cell_columns() -> list[str]:
-    """Every table cell of both templates as ``table.row.column``, in template order."""
-    cols: list[str] = []
+def cell_kinds() -> dict[str, str]:
+    """Every table cell of both templates as ``table.row.column`` -> "count" or "money", in
+    template order."""
+    kinds: dict[str, str] = {}
     for template in ("2021", "2019"):
         for row, columns, _ in T.ACTIVE_DISCLOSURE[template]:
-            for col, _kind in columns:
-                key = f"active_disclosure.{row}.{col}"
-                if key not in cols:
-                    cols.append(key)
+            for col, kind in columns:
+                kinds.setdefault(f"active_disclosure.{row}.{col}", kind)
     for row, _ in T.APPLICATION_ROWS:
-        cols += [f"applications.{row}.{col}" for col in T.APPLICATION_COLUMNS]
+        kinds.update({f"applications.{row}.{col}": "count" for col in T.APPLICATION_COLUMNS})
     for group, _ in T.REVIEW_GROUPS:
-        cols += [f"review_litigation.{group}.{col}" for col in T.REVIEW_COLUMNS]
-    return cols
+        kinds.update({f"review_litigation.{group}.{col}": "count" for col in T.REVIEW_COLUMNS})
+    return kinds
+
+
+def cell_columns() -> list[str]:
+    return list(cell_kinds())
+
+
+def table_columns(table: str) -> list[str]:
+    """The value columns of one table, over both templates."""
+    seen: list[str] = []
+    for key in cell_kinds():
+        t, _, col = key.split(".")
+        if t == table and col not in seen:
+            seen.append(col)
+    return seen
 
 
 def wide_row(record: dict) -> dict:

@@ -15,16 +15,26 @@ Collections:
 
 Storing the same page twice changes only ``last_seen``; a changed page keeps both bodies and
 re-derives the report.
+
+Writes never lose data: :meth:`Store.save` retries with exponential backoff while the database
+is unreachable, and if it stays down appends the item to an append-only, fsynced JSONL journal
+(:class:`Journal`); :meth:`Store.replay_journal` (``scrapy replay-journal``) applies it later.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
+import json
 import logging
 import os
+import sqlite3
+import time
 import zlib
 from pathlib import Path
+
+from pymongo.errors import ConnectionFailure
 
 logger = logging.getLogger(__name__)
 
@@ -46,12 +56,63 @@ class BodyTooLarge(ValueError):
     """The page body cannot be stored in one document."""
 
 
+#: Errors that mean "the database is not there right now", worth a retry and then the journal.
+TRANSIENT = (ConnectionFailure, sqlite3.OperationalError, OSError)
+
+
+class Journal:
+    """Append-only JSONL of items the database could not take; each line is fsynced."""
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+
+    def append(self, entry: dict) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        line = json.dumps(entry, ensure_ascii=False, default=str) + "\n"
+        with open(self.path, "a", encoding="utf-8") as f:
+            f.write(line)
+            f.flush()
+            os.fsync(f.fileno())
+
+    def entries(self) -> list[dict]:
+        if not self.path.exists():
+            return []
+        out = []
+        with open(self.path, encoding="utf-8") as f:
+            for line in f:
+                line = line.strip()
+                if line:
+                    try:
+                        out.append(json.loads(line))
+                    except json.JSONDecodeError:  # a line cut by a crash: keep it for a person
+                        out.append({"kind": "unreadable", "line": line})
+        return out
+
+    def rewrite(self, entries: list[dict]) -> None:
+        """Atomically replace the journal with ``entries`` (removed when empty)."""
+        if not entries:
+            self.path.unlink(missing_ok=True)
+            return
+        tmp = self.path.with_suffix(".tmp")
+        with open(tmp, "w", encoding="utf-8") as f:
+            for e in entries:
+                f.write(json.dumps(e, ensure_ascii=False, default=str) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, self.path)
+
+
 class Store:
     """Pages, reports and crawls in one MongoDB database (real or embedded)."""
 
-    def __init__(self, uri: str | None = None, data_dir: str | os.PathLike | None = None):
+    def __init__(self, uri: str | None = None, data_dir: str | os.PathLike | None = None, *,
+                 journal: str | os.PathLike | None = None, retries: int = 4,
+                 backoff: float = 0.2):
         uri = uri if uri is not None else os.environ.get("MONGO_URI") or None
         self.uri = uri
+        self.retries, self.backoff = retries, backoff
+        local = Path(data_dir or os.environ.get("DATA_DIR") or "data")
+        self.journal = Journal(journal or os.environ.get("JOURNAL_PATH") or local / "journal.jsonl")
         if uri and uri.startswith(("mongodb://", "mongodb+srv://")):
             import pymongo
 
@@ -63,7 +124,7 @@ class Store:
         else:
             import litemongo
 
-            path = Path(data_dir or os.environ.get("DATA_DIR") or "data").resolve()
+            path = local.resolve()
             path.mkdir(parents=True, exist_ok=True)
             self.client = litemongo.MongoClient(str(path), DATABASE)
             self.embedded = True
@@ -154,3 +215,66 @@ class Store:
     def replace_record(self, url: str, record: dict) -> None:
         """Write a re-derived record for an existing report (re-parsing: no new page)."""
         self.reports.update_one({"url": url}, {"$set": dict(record, parsed_at=utcnow())})
+
+    # --- resilient writes -----------------------------------------------------------------
+
+    def save(self, url: str, body: bytes, record: dict, *, site: str | None = None,
+             final_url: str | None = None, status: int = 200, headers: dict | None = None,
+             encoding: str | None = None, fetched_at: dt.datetime | None = None) -> str:
+        """Store a page and its record; returns new/changed/unchanged, or ``"journaled"`` when
+        the database stayed unreachable through every retry and the item went to the journal.
+        """
+        fetched_at = fetched_at or utcnow()
+
+        def write():
+            sha = self.save_page(url, body, final_url=final_url, status=status, headers=headers,
+                                 encoding=encoding, fetched_at=fetched_at)
+            return self.save_report(record, page_sha256=sha, site=site, seen_at=fetched_at)
+
+        try:
+            return self._retry(write)
+        except TRANSIENT as exc:
+            logger.error("store unreachable (%s): %s journaled to %s", exc, url, self.journal.path)
+            self.journal.append({
+                "kind": "save", "url": url, "body_b64": base64.b64encode(body).decode("ascii"),
+                "record": record, "site": site, "final_url": final_url, "status": status,
+                "headers": headers or {}, "encoding": encoding,
+                "fetched_at": fetched_at.isoformat(), "error": f"{type(exc).__name__}: {exc}"})
+            return "journaled"
+
+    def _retry(self, fn):
+        delay = self.backoff
+        for attempt in range(self.retries + 1):
+            try:
+                return fn()
+            except TRANSIENT as exc:
+                if attempt == self.retries:
+                    raise
+                logger.warning("store write failed (%s), retry %d in %.1fs", exc, attempt + 1, delay)
+                time.sleep(delay)
+                delay = min(delay * 2, 10.0)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def replay_journal(self) -> dict[str, int]:
+        """Apply journaled items; the ones that still fail stay in the journal."""
+        counts = {"new": 0, "changed": 0, "unchanged": 0, "failed": 0}
+        remaining = []
+        for entry in self.journal.entries():
+            if entry.get("kind") != "save":
+                remaining.append(entry)
+                counts["failed"] += 1
+                continue
+            try:
+                status = self._retry(lambda e=entry: self.save_report(
+                    e["record"], site=e.get("site"), seen_at=dt.datetime.fromisoformat(e["fetched_at"]),
+                    page_sha256=self.save_page(
+                        e["url"], base64.b64decode(e["body_b64"]), final_url=e.get("final_url"),
+                        status=e.get("status", 200), headers=e.get("headers"),
+                        encoding=e.get("encoding"),
+                        fetched_at=dt.datetime.fromisoformat(e["fetched_at"]))))
+                counts[status] += 1
+            except TRANSIENT:
+                remaining.append(entry)
+                counts["failed"] += 1
+        self.journal.rewrite(remaining)
+        return counts
