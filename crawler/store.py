@@ -167,6 +167,7 @@ class Store:
         Raises :class:`BodyTooLarge` for bodies over :data:`MAX_BODY`, before writing anything.
         """
         if len(body) > MAX_BODY:
+            logger.error("refused %s: body of %d bytes exceeds %d", url, len(body), MAX_BODY)
             raise BodyTooLarge(f"{url}: body of {len(body)} bytes exceeds {MAX_BODY}")
         digest = sha256(body)
         now = fetched_at or utcnow()
@@ -212,9 +213,40 @@ class Store:
         self.reports.update_one({"url": url}, {"$set": doc})
         return "changed"
 
+    def iter_reports(self, query: dict | None = None, batch: int = 200, projection=None):
+        """Reports matching ``query`` in url order, fetched ``batch`` at a time by ``_id``.
+
+        Memory holds the (url, _id) keys and one batch of records, never the collection: the
+        embedded engine materialises a whole result set to sort it, and so would a real
+        MongoDB sort without an index on the filtered set.
+        """
+        keys = sorted((d["url"], d["_id"]) for d in self.reports.find(query or {}, {"url": 1}))
+        for i in range(0, len(keys), batch):
+            ids = [k[1] for k in keys[i:i + batch]]
+            found = {d["_id"]: d for d in self.reports.find({"_id": {"$in": ids}}, projection)}
+            for _id in ids:
+                doc = found.get(_id)
+                if doc is not None:
+                    doc.pop("_id", None)
+                    yield doc
+
     def replace_record(self, url: str, record: dict) -> None:
         """Write a re-derived record for an existing report (re-parsing: no new page)."""
         self.reports.update_one({"url": url}, {"$set": dict(record, parsed_at=utcnow())})
+
+    # --- crawls ----------------------------------------------------------------------------
+
+    def start_crawl(self, spider: str, arguments: dict | None = None) -> object:
+        """Record the start of a crawl run; returns its id for :meth:`finish_crawl`."""
+        doc = {"spider": spider, "arguments": arguments or {}, "started_at": utcnow(),
+               "finished_at": None, "finish_reason": None, "counts": {}}
+        return self.crawls.insert_one(doc).inserted_id
+
+    def finish_crawl(self, crawl_id, counts: dict, reason: str) -> None:
+        """Close a crawl run with its counts (pages, reports new/changed/unchanged, failed
+        checks, errors by kind) and Scrapy's finish reason."""
+        self.crawls.update_one({"_id": crawl_id}, {"$set": {
+            "finished_at": utcnow(), "finish_reason": reason, "counts": counts}})
 
     # --- resilient writes -----------------------------------------------------------------
 

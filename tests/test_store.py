@@ -240,3 +240,12 @@ def test_export_xlsx_and_parquet_read_back(imported, tmp_path):
             for rname, cols in trows.items():
                 for col, value in cols.items():
                     assert row[f"{tname}.{rname}.{col}"] == value
+
+
+def test_crawl_runs_are_recorded(store):
+    crawl = store.start_crawl("reports", {"region": "54", "years": "2023"})
+    store.finish_crawl(crawl, {"pages": 3, "reports_new": 2, "challenge:ruishu": 1}, "finished")
+    doc = store.crawls.find_one({"_id": crawl})
+    assert doc["arguments"] == {"region": "54", "years": "2023"}
+    assert doc["finish_reason"] == "finished" and doc["counts"]["reports_new"] == 2
+    assert doc["finished_at"] >= doc["started_at"]

@@ -59,7 +59,7 @@ class Command(StoreCommand):
         if fmt in ("xlsx", "parquet") and opts.output == "-":
             raise UsageError(f"{fmt} cannot be written to stdout", print_help=False)
         with self.open_store(opts) as store:
-            cursor = store.reports.find(self.query(opts), {"_id": 0}).sort("url", 1).batch_size(200)
+            cursor = store.iter_reports(self.query(opts))
             if fmt == "xlsx":
                 count = exporters.write_xlsx(cursor, opts.output)
             elif fmt == "parquet":

@@ -44,7 +44,7 @@ class Command(StoreCommand):
         with self.open_store(opts) as store:
             total = store.reports.count_documents(query)
             fields = {"url": 1, "page_sha256": 1, "parser_version": 1}
-            for n, doc in enumerate(store.reports.find(query, fields), 1):
+            for n, doc in enumerate(store.iter_reports(query, projection=fields), 1):
                 if opts.url and not fnmatch.fnmatch(doc["url"], opts.url):
                     continue
                 if opts.below_version and _version(doc.get("parser_version", "0")) >= _version(
