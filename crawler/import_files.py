@@ -50,7 +50,8 @@ class Command(StoreCommand):
                     body = path.read_bytes()
                     record = parse_page(body, url=url, content_type=content_type)
                     status = store.save(url, body, record, site=opts.site,
-                                        headers={"content-type": content_type})
+                                        headers={"content-type": content_type},
+                                        encoding=record["source"]["encoding"])
                 except (OSError, BodyTooLarge) as exc:
                     print(f"{path}: {exc}", file=sys.stderr)
                     counts["failed"] += 1
