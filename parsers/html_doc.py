@@ -9,6 +9,9 @@ are layout: they are walked as containers, not read as data.
 
 from __future__ import annotations
 
+import json
+import re
+
 import lxml.etree
 
 from .document import Document, Line, Table, collapse
@@ -43,7 +46,31 @@ def parse_html(text: str) -> Document:
     walker = _Walker(doc)
     walker.walk(body if body is not None else root)
     walker.flush()
+    if not any(isinstance(b, Table) for b in doc.blocks):
+        embedded = embedded_content(text)
+        if embedded:
+            inner = parse_html(embedded)
+            doc.blocks += inner.blocks
     return doc
+
+
+# Single-page-app portals (Guangdong's gkmlpt) ship the article as an escaped JSON string in a
+# script: {"content":"<p>…</p><table>…"}. The raw page must re-parse by itself, so the parser
+# reads it there.
+_JSON_CONTENT = re.compile(r'["\']?content["\']?\s*:\s*("(?:[^"\\]|\\.){200,}")', re.S)
+
+
+def embedded_content(text: str) -> str | None:
+    """The longest HTML article held in a ``"content": "…"`` JSON string of the page."""
+    best = None
+    for m in _JSON_CONTENT.finditer(text):
+        try:
+            value = json.loads(m.group(1))
+        except (json.JSONDecodeError, RecursionError):
+            continue
+        if isinstance(value, str) and "<" in value and (best is None or len(value) > len(best)):
+            best = value
+    return best
 
 
 def _read_head(root, doc: Document) -> None:

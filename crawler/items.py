@@ -1,0 +1,23 @@
+"""What the spider hands to the pipeline: a fetched page, with what it is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class PageItem:
+    url: str
+    final_url: str
+    body: bytes
+    status: int
+    headers: dict = field(default_factory=dict)
+    site: str | None = None
+    #: The site's 6-digit region code from the registry (the page's SiteIDCode wins).
+    region: str | None = None
+    #: "report" (an annual report page) or "attachment" (a file linked from one).
+    kind: str = "report"
+    #: For attachments: the report page that links the file.
+    report_url: str | None = None
+    #: The statistics years the crawl asked for, (first, last) or None.
+    years: tuple[int, int] | None = None

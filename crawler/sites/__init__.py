@@ -1,0 +1,103 @@
+"""The site registry: which portals to crawl, where their report columns are, what they run.
+
+``registry.toml`` holds one ``[[site]]`` table per portal (id, name, 6-digit region code, admin
+level, home URL, report column URLs, allowed hosts, CMS kind). It is built from
+``sites.csv`` (real report pages on real portals) by ``build_registry.py``; column URLs taken
+from there are hints (``columns_are_hints``), re-discovered on every crawl. Another registry
+file can be used with the ``SITES_REGISTRY`` setting; ``{base}`` in its URLs is replaced by the
+``SITES_BASE_URL`` setting (the offline demo portal uses this).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from parsers.templates import PROVINCES
+
+DEFAULT_REGISTRY = Path(__file__).with_name("registry.toml")
+LEVELS = ("province", "city", "county", "department", "township", "other")
+CMS_KINDS = ("trs", "hanweb", "gkmlpt", "jpaas", "plain")
+
+
+@dataclass(frozen=True)
+class Site:
+    id: str
+    name: str
+    region: str | None
+    level: str
+    home: str
+    columns: tuple[str, ...] = ()
+    columns_are_hints: bool = True
+    hosts: tuple[str, ...] = ()
+    cms: str | None = None
+    obey_robots: bool = True
+    notes: str = ""
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+    def allows(self, host: str) -> bool:
+        """May a crawl of this site fetch from ``host`` (host[:port])?"""
+        host = host.lower()
+        name = host.split(":")[0]
+        return host in self.hosts or name in self.hosts or name.endswith(".gov.cn")
+
+
+def load(path: str | Path | None = None, base_url: str | None = None) -> list[Site]:
+    path = Path(path or DEFAULT_REGISTRY)
+    text = path.read_text(encoding="utf-8")
+    if base_url:
+        text = text.replace("{base}", base_url.rstrip("/"))
+    data = tomllib.loads(text)
+    sites = []
+    for entry in data.get("site", []):
+        known = {k: entry[k] for k in Site.__dataclass_fields__ if k in entry and k != "extra"}
+        for key in ("columns", "hosts"):
+            known[key] = tuple(known.get(key, ()))
+        if not known.get("hosts"):
+            known["hosts"] = (urlsplit(entry["home"]).netloc.lower(),)
+        sites.append(Site(**known, extra={k: v for k, v in entry.items() if k not in known}))
+    return sites
+
+
+def select(sites: list[Site], ids: list[str] | None = None, region: str | None = None) -> list[Site]:
+    """Sites by id list and/or region code prefix (``54`` = Tibet, ``5401`` = Lhasa)."""
+    out = sites
+    if ids:
+        wanted = set(ids)
+        unknown = wanted - {s.id for s in sites}
+        if unknown:
+            raise KeyError(f"unknown site id(s): {', '.join(sorted(unknown))}")
+        out = [s for s in out if s.id in wanted]
+    if region:
+        out = [s for s in out if s.region and s.region.startswith(region)]
+    return out
+
+
+def check(sites: list[Site]) -> list[str]:
+    """Problems in a registry, one message each (empty when it is valid)."""
+    problems = []
+    seen = set()
+    for s in sites:
+        where = f"site {s.id!r}"
+        if s.id in seen:
+            problems.append(f"{where}: duplicate id")
+        seen.add(s.id)
+        if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", s.id):
+            problems.append(f"{where}: id must be lower-case letters, digits and '-'")
+        if s.region is not None and (not re.fullmatch(r"\d{6}", s.region)
+                                     or s.region[:2] not in PROVINCES):
+            problems.append(f"{where}: region {s.region!r} is not a 6-digit code of a province")
+        if s.level not in LEVELS:
+            problems.append(f"{where}: level {s.level!r} not in {LEVELS}")
+        if s.cms is not None and s.cms not in CMS_KINDS:
+            problems.append(f"{where}: cms {s.cms!r} not in {CMS_KINDS}")
+        for url in (s.home, *s.columns):
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                problems.append(f"{where}: not an http(s) URL: {url!r}")
+            elif not s.allows(parts.netloc):
+                problems.append(f"{where}: host {parts.netloc} is neither .gov.cn nor in hosts")
+    return problems
