@@ -70,7 +70,7 @@ class StorePipeline:
             return
         counts = {k.replace(".", "_"): v for k, v in self.stats.get_stats().items()
                   if isinstance(v, int | float) and (
-                      k.startswith(("pages", "attachments", "reports/", "challenge", "offsite",
+                      k.startswith(("pages", "attachments", "reports/", "challenge", "offsite", "errors/",
                                     "retry/", "downloader/exception_type_count",
                                     "downloader/response_status_count", "scheme_fallback")))}
         self.store.finish_crawl(self.crawl_id, counts, reason)

@@ -1,0 +1,193 @@
+"""End to end: ``scrapy crawl reports`` (Scrapy's real engine, in a subprocess) against the
+offline demo portal on 127.0.0.1, into an embedded store. No mocked responses."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from conftest import ROOT, label_for
+
+from crawler import demo_portal
+from crawler.store import Store
+
+SITES = "demo-trs,demo-hanweb,demo-gkmlpt,demo-jpaas,demo-plain"
+EXPECTED = json.loads((ROOT / "fixtures" / "sites" / "expected.json").read_text(encoding="utf-8"))
+FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "RETRY_BACKOFF_BASE=0.05",
+        "-s", "LOG_LEVEL=INFO"]
+
+
+@pytest.fixture(scope="module")
+def portal():
+    p = demo_portal.serve(0)
+    yield p
+    p.shutdown()
+
+
+def crawl(portal, data_dir, *args, extra=(), wait=True):
+    cmd = [sys.executable, "-m", "scrapy", "crawl", "reports",
+           "-s", f"SITES_REGISTRY={ROOT / 'fixtures' / 'sites' / 'registry.toml'}",
+           "-s", f"SITES_BASE_URL={portal.base_url}", *FAST, *extra, *args]
+    env = dict(os.environ, DATA_DIR=str(data_dir))
+    env.pop("MONGO_URI", None)
+    if not wait:
+        return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc
+
+
+def stored(data_dir):
+    with Store(None, data_dir) as store:
+        reports = {d["url"]: d for d in store.iter_reports()}
+        pages = list(store.pages.find({}, {"body": 0}))
+        crawls = list(store.crawls.find({}))
+    return reports, pages, crawls
+
+
+def path_of(portal, url):
+    return url[len(portal.base_url):]
+
+
+@pytest.fixture(scope="module")
+def full_crawl(portal, tmp_path_factory):
+    data = tmp_path_factory.mktemp("full")
+    before = dict(portal.hits)
+    crawl(portal, data, "-a", f"site={SITES}")
+    hits = {k: v - before.get(k, 0) for k, v in portal.hits.items()}
+    return data, hits
+
+
+def test_every_report_found_once_and_read_right(portal, full_crawl):
+    data, _ = full_crawl
+    reports, pages, _ = stored(data)
+    assert sorted(path_of(portal, u) for u in reports) == sorted(EXPECTED)
+    for url, doc in reports.items():
+        stem = EXPECTED[path_of(portal, url)]
+        if stem is None:  # the report published only as a PDF: a page without tables
+            assert doc["template"] == "unknown" and doc["tables"] == {}
+            continue
+        label = label_for(ROOT / "fixtures" / "labels" / f"{stem}.json")
+        assert doc["tables"] == label["tables"], url
+        assert (doc["organ"], doc["year"], doc["template"]) == (
+            label["organ"], label["year"], label["template"])
+        assert doc["region"]["code"] is not None and doc["site"].startswith("demo-")
+    report_pages = [p for p in pages if p["report_url"] is None]
+    assert len(report_pages) == len(EXPECTED)
+
+
+def test_attachment_stored_as_a_page_of_its_report(portal, full_crawl):
+    data, _ = full_crawl
+    _, pages, _ = stored(data)
+    (pdf,) = [p for p in pages if p["url"].endswith(".pdf")]
+    assert pdf["content_type"] == "application/pdf"
+    assert path_of(portal, pdf["report_url"]) == "/plain/xxgk/nb/202402/t20240201_3.html"
+
+
+def test_lookalikes_never_fetched_or_stored(portal, full_crawl):
+    data, hits = full_crawl
+    reports, _, _ = stored(data)
+    lookalikes = ["/trs/zfxxgk/zfxxgknb/202503/t20250311_97801.html",  # 解读
+                  "/trs/zfxxgk/zfxxgknb/202312/t20231201_80001.html",  # 通知
+                  "/trs/zfxxgk/zfxxgknb/202001/t20200110_80570.html",  # 网站工作年度报表
+                  "/hanweb/art/2025/3/1/art_1001_501.html",            # 法治政府建设年度报告
+                  "/gkmlpt/gkmlpt/content/2/2001/post_9.html",         # 解读
+                  "/jpaas/art/2024/1/27/art_77_86551.html"]            # 公布情况
+    for path in lookalikes:
+        assert hits.get(path, 0) == 0, path
+        assert portal.base_url + path not in reports
+
+
+def test_each_cms_paged_to_the_end(full_crawl):
+    _, hits = full_crawl
+    assert hits.get("/trs/zfxxgk/zfxxgknb/index_1.html") == 1
+    assert hits.get("/trs/zfxxgk/zfxxgknb/index_2.html") == 1
+    assert hits.get("/hanweb/module/web/jpage/dataproxy.jsp", 0) == 2  # pages 2 and 3
+    assert hits.get("/gkmlpt/gkmlpt/api/all/2001", 0) == 3             # 3 articles, 1 a page
+    assert hits.get("/api-gateway/jpaas-publish-server/front/page/build/unit", 0) == 3
+    assert hits.get("/plain/xxgk/nb/list_2.html") == 1
+    assert hits.get("/plain/xxgk/nb/2019/index.html") == 1             # a year sub-column
+
+
+def test_faults_retried_counted_and_never_stored(portal, full_crawl):
+    data, hits = full_crawl
+    reports, _, crawls = stored(data)
+    counts = crawls[-1]["counts"]
+    assert crawls[-1]["finish_reason"] == "finished"
+    assert counts["challenge:ruishu"] == 1 and counts["challenge/demo-plain:ruishu"] == 1
+    assert portal.base_url + "/plain/xxgk/nb/202402/t20240203_5.html" not in reports
+    # 500 once, then the page: retried and stored.
+    assert hits["/plain/xxgk/nb/202502/t20250205_2.html"] == 2
+    # A truncated body is an error, retried, and not stored.
+    assert portal.base_url + "/plain/xxgk/nb/202402/t20240202_4.html" not in reports
+    assert counts.get("errors/ResponseDataLossError") == 1
+    assert counts["reports/new"] == len(EXPECTED)
+
+
+def test_second_run_adds_nothing_and_refetches_no_report(portal, full_crawl):
+    data, _ = full_crawl
+    before = dict(portal.hits)
+    crawl(portal, data, "-a", f"site={SITES}")
+    reports, _, crawls = stored(data)
+    assert len(reports) == len(EXPECTED)
+    assert "reports/new" not in crawls[-1]["counts"]
+    fetched = {k for k, v in portal.hits.items() if v != before.get(k, 0)}
+    assert not fetched & set(EXPECTED)
+    assert crawls[-1]["counts"]["reports/skipped_stored"] >= 5
+    # Paging stops at a page whose reports are all stored: later pages are not fetched again.
+    assert "/trs/zfxxgk/zfxxgknb/index_1.html" not in fetched
+    assert "/gkmlpt/gkmlpt/api/all/2001" in fetched
+
+
+def test_years_filter_on_the_statistics_year(portal, tmp_path):
+    crawl(portal, tmp_path, "-a", f"site={SITES}", "-a", "years=2024-2025")
+    reports, _, _ = stored(tmp_path)
+    want = {p for p, stem in EXPECTED.items() if stem and 2024 <= label_for(
+        ROOT / "fixtures" / "labels" / f"{stem}.json")["year"] <= 2025}
+    assert {path_of(portal, u) for u in reports} == want
+
+
+def test_region_and_ad_hoc_start_url(portal, tmp_path):
+    crawl(portal, tmp_path / "a", "-a", "region=54")
+    reports, _, _ = stored(tmp_path / "a")
+    assert {path_of(portal, u) for u in reports} == {p for p in EXPECTED if p.startswith("/hanweb/")}
+    crawl(portal, tmp_path / "b", "-a", f"start_url={portal.base_url}/trs/zfxxgk/zfxxgknb/index.html")
+    reports, _, _ = stored(tmp_path / "b")
+    assert {path_of(portal, u) for u in reports} == {p for p in EXPECTED if p.startswith("/trs/")}
+
+
+def test_bad_arguments_are_a_clear_error(portal, tmp_path):
+    cmd = [sys.executable, "-m", "scrapy", "crawl", "reports", "-a", "years=20x4",
+           "-s", f"SITES_REGISTRY={ROOT / 'fixtures' / 'sites' / 'registry.toml'}"]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True,
+                          env=dict(os.environ, DATA_DIR=str(tmp_path)))
+    assert proc.returncode != 0 and "years must be YYYY or YYYY-YYYY" in proc.stderr
+
+
+def test_killed_crawl_resumes_from_jobdir_without_loss(portal, tmp_path):
+    data, jobdir = tmp_path / "data", tmp_path / "job"
+    slow = ["-s", f"JOBDIR={jobdir}", "-s", "CONCURRENT_REQUESTS=1", "-s", "DOWNLOAD_DELAY=0.3"]
+    proc = crawl(portal, data, "-a", f"site={SITES}", extra=slow, wait=False)
+    deadline = time.time() + 120
+    while time.time() < deadline:  # kill it once some, not all, reports are stored
+        time.sleep(0.5)
+        try:
+            n = len(stored(data)[0])
+        except Exception:  # the store is being created by the crawl
+            n = 0
+        if n >= 2:
+            break
+    proc.send_signal(signal.SIGINT)  # Ctrl-C: Scrapy stops cleanly and keeps its queue
+    out, _ = proc.communicate(timeout=120)
+    first = stored(data)[0]
+    assert 2 <= len(first) < len(EXPECTED), out[-2000:]
+    crawl(portal, data, "-a", f"site={SITES}", extra=slow)
+    reports, _, crawls = stored(data)
+    assert sorted(path_of(portal, u) for u in reports) == sorted(EXPECTED)
+    assert crawls[0]["finish_reason"] == "shutdown" and crawls[-1]["finish_reason"] == "finished"
