@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test lint bench parse-fixtures clean
+.PHONY: setup demo test lint bench parse-fixtures clean
 
 setup: $(STAMP)
 
@@ -14,6 +14,10 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
+
+# The main job, offline: crawl the demo portals into the embedded store, export, summarise.
+demo: setup
+	$(PY) -m crawler.demo
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -83,6 +84,8 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(500, b"<h1>500 Internal Server Error</h1>", "text/html")
         if fault.get("delay"):
             time.sleep(fault["delay"])
+        if path.startswith("/bench/"):
+            return self._bench(path, query)
         if path.endswith("/jpage/dataproxy.jsp"):
             return self._hanweb(query)
         if "/gkmlpt/api/all/" in path:
@@ -134,6 +137,41 @@ class Handler(BaseHTTPRequestHandler):
                     f'<div class="pagination" rows="{rows}" count="{len(items)}"></div>')
         body = {"success": True, "data": {"html": fragment}}
         return self._send(200, json.dumps(body, ensure_ascii=False).encode(), "application/json")
+
+
+BENCH_PER_PAGE = 20
+
+
+def _bench_bodies(root: Path) -> list[bytes]:
+    expected = json.loads((root / "expected.json").read_text(encoding="utf-8"))
+    return [(root / p.lstrip("/")).read_bytes() for p, stem in sorted(expected.items())
+            if stem and not p.startswith("/gkmlpt/")]
+
+
+def _bench_handler(self, path, query):
+    """``/bench/``: a TRS-style column of BENCH_REPORTS report pages (the fixtures' report
+    pages, repeated), for the crawl benchmark."""
+    server = self.server
+    if not hasattr(server, "bench_bodies"):
+        server.bench_bodies = _bench_bodies(server.root)
+    total = int(os.environ.get("BENCH_REPORTS", "200"))
+    pages = -(-total // BENCH_PER_PAGE)
+    name = path.rsplit("/", 1)[1]
+    if name.startswith("index"):
+        k = int(name[6:-5] or 0) if name.startswith("index_") else 0
+        first = k * BENCH_PER_PAGE
+        items = "".join(f'<li><a href="/bench/r/{i}.html">演示县{i}号单位2024年政府信息公开工作年度报告</a></li>'
+                        for i in range(first, min(first + BENCH_PER_PAGE, total)))
+        body = (f'<html><head><meta charset="utf-8"></head><body><ul>{items}</ul><script>'
+                f'createPageHTML({pages}, {k}, "index", "html");</script></body></html>').encode()
+        return self._send(200, body, "text/html; charset=utf-8")
+    i = int(name.split(".")[0])
+    body = server.bench_bodies[i % len(server.bench_bodies)] + f"<!-- {i} -->".encode()
+    charset = "gbk" if b"charset=gbk" in body[:400] else "utf-8"
+    return self._send(200, body, f"text/html; charset={charset}")
+
+
+Handler._bench = _bench_handler
 
 
 def serve(port: int = 0, root: Path = ROOT) -> Portal:

@@ -110,7 +110,9 @@ class SchemeFallbackMiddleware:
     def process_exception(self, request, exception):
         if not request.url.startswith("https://") or request.meta.get("scheme_fallback"):
             return None
-        if not isinstance(exception, _TLS_OR_CONNECT) and "SSL" not in type(exception).__name__:
+        text = f"{type(exception).__name__} {exception}"
+        if not isinstance(exception, _TLS_OR_CONNECT) and not any(
+                m in text for m in ("SSL", "TLS", "handshake", "Connection", "DownloadFailed")):
             return None
         self.stats.inc_value("scheme_fallback/https_to_http")
         new = request.replace(url="http://" + request.url[len("https://"):], dont_filter=True)

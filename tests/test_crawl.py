@@ -191,3 +191,35 @@ def test_killed_crawl_resumes_from_jobdir_without_loss(portal, tmp_path):
     reports, _, crawls = stored(data)
     assert sorted(path_of(portal, u) for u in reports) == sorted(EXPECTED)
     assert crawls[0]["finish_reason"] == "shutdown" and crawls[-1]["finish_reason"] == "finished"
+
+
+def test_make_demo_entry_point(tmp_path):
+    """``make demo`` runs ``python -m crawler.demo``: crawl, export, summary; again: nothing new."""
+    env = dict(os.environ, DATA_DIR=str(tmp_path), DEMO_PORT="0")
+    env.pop("MONGO_URI", None)
+    run = [sys.executable, "-m", "crawler.demo"]
+    first = subprocess.run(run, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert f"{len(EXPECTED)} reports in the store ({len(EXPECTED)} new this run)" in first.stdout
+    assert "challenge:ruishu 1" in first.stdout
+    rows = (tmp_path / "reports.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert len(rows) == 1 + len(EXPECTED)
+
+
+def test_non_government_hosts_refused(full_crawl):
+    _, _, crawls = stored(full_crawl[0])
+    assert crawls[0]["counts"]["offsite/refused"] == 1  # the clone on www.example.com
+
+
+def test_https_falls_back_to_http_and_refresh_refetches(portal, tmp_path):
+    # The portal speaks plain http: the https handshake fails and the crawl retries over http.
+    start = portal.base_url.replace("http://", "https://") + "/trs/zfxxgk/zfxxgknb/index.html"
+    crawl(portal, tmp_path, "-a", f"start_url={start}")
+    reports, _, crawls = stored(tmp_path)
+    assert {path_of(portal, u) for u in reports} == {p for p in EXPECTED if p.startswith("/trs/")}
+    assert crawls[-1]["counts"]["scheme_fallback/https_to_http"] >= 1
+    before = dict(portal.hits)
+    crawl(portal, tmp_path, "-a", f"start_url={start}", "-a", "refresh=1")
+    refetched = {k for k, v in portal.hits.items() if v != before.get(k, 0)}
+    assert {p for p in EXPECTED if p.startswith("/trs/")} <= refetched
+    assert stored(tmp_path)[2][-1]["counts"]["reports/unchanged"] == 3
