@@ -37,6 +37,11 @@ class Portal(ThreadingHTTPServer):
         self.data = json.loads((root / "data.json").read_text(encoding="utf-8"))
         self.hits: dict[str, int] = {}
         self.lock = threading.Lock()
+        # Per demo site (first path segment): requests in flight now, the most at once, and
+        # when each request arrived (to check politeness across crawler processes).
+        self.active: dict[str, int] = {}
+        self.max_active: dict[str, int] = {}
+        self.arrivals: dict[str, list[float]] = {}
 
     @property
     def base_url(self) -> str:
@@ -47,6 +52,23 @@ class Portal(ThreadingHTTPServer):
         with self.lock:
             self.hits[path] = self.hits.get(path, 0) + 1
             return self.hits[path]
+
+    @staticmethod
+    def site_of(path: str) -> str:
+        first = path.strip("/").split("/", 1)[0]
+        return "jpaas" if first == "api-gateway" else first
+
+    def enter(self, path: str) -> str:
+        site = self.site_of(path)
+        with self.lock:
+            self.active[site] = self.active.get(site, 0) + 1
+            self.max_active[site] = max(self.max_active.get(site, 0), self.active[site])
+            self.arrivals.setdefault(site, []).append(time.monotonic())
+        return site
+
+    def leave(self, site: str) -> None:
+        with self.lock:
+            self.active[site] -= 1
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -74,6 +96,13 @@ class Handler(BaseHTTPRequestHandler):
         self.do_GET()
 
     def do_GET(self):
+        site = self.server.enter(urlsplit(self.path).path)
+        try:
+            self._get()
+        finally:
+            self.server.leave(site)
+
+    def _get(self):
         parts = urlsplit(self.path)
         path, query = parts.path, {k: v[0] for k, v in parse_qs(parts.query).items()}
         n = self.server.hit(path)

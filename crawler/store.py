@@ -125,7 +125,9 @@ class Store:
             import litemongo
 
             path = local.resolve()
-            path.mkdir(parents=True, exist_ok=True)
+            # Created here, race-free: litemongo checks then creates, which two worker processes
+            # starting together can trip over.
+            (path / DATABASE).mkdir(parents=True, exist_ok=True)
             self.client = litemongo.MongoClient(str(path), DATABASE)
             self.embedded = True
             self.data_dir = path

@@ -30,3 +30,45 @@ def parse():
     from parsers import parse_page
 
     return parse_page
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """A Redis server of the tests' own on 127.0.0.1 (Debian's redis-server, which
+    `make test` installs), stopped at the end of the session."""
+    import shutil
+    import subprocess
+    import time
+
+    binary = shutil.which("redis-server") or ("/usr/bin/redis-server"
+                                               if Path("/usr/bin/redis-server").exists() else None)
+    if binary is None:
+        pytest.skip("redis-server is not installed (make test installs Debian's redis-server)")
+    port = free_port()
+    workdir = tmp_path_factory.mktemp("redis")
+    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                             "--appendonly", "no", "--dir", str(workdir)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    import redis
+
+    client = redis.Redis(port=port)
+    for _ in range(100):
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    else:
+        proc.kill()
+        pytest.fail("redis-server did not start")
+    yield f"redis://127.0.0.1:{port}/0"
+    proc.terminate()
+    proc.wait(timeout=10)

@@ -1,0 +1,57 @@
+"""``scrapy enqueue``: push start work into Redis for the workers of a distributed crawl.
+
+    scrapy enqueue --region 54 --years 2022-2024
+    scrapy enqueue --site xizang,lasa
+    scrapy enqueue --url https://www.example.gov.cn/zfxxgk/zfxxgknb/
+
+One spec per site is pushed, so the sites of a region spread over the workers. Workers are
+``scrapy crawl reports`` processes started with the same ``REDIS_URL``; they take the specs
+when idle and stop after ``REDIS_IDLE_TIMEOUT`` seconds without work.
+"""
+
+from __future__ import annotations
+
+from scrapy.commands import ScrapyCommand
+from scrapy.exceptions import UsageError
+
+from crawler import distributed
+from crawler.spiders.reports import ReportsSpider, _years
+
+
+class Command(ScrapyCommand):
+    requires_project = True
+    default_settings = {"LOG_ENABLED": False}
+
+    def syntax(self):
+        return "--region CODE | --site ID[,ID] | --url URL [--years Y[-Y]] [--refresh]"
+
+    def short_desc(self):
+        return "Push start requests into Redis for distributed workers"
+
+    def add_options(self, parser):
+        super().add_options(parser)
+        parser.add_argument("--region", help="region code prefix (54 = Tibet)")
+        parser.add_argument("--site", help="site id(s), comma-separated")
+        parser.add_argument("--url", help="an ad hoc start URL")
+        parser.add_argument("--years", help="statistics years, YYYY or YYYY-YYYY")
+        parser.add_argument("--refresh", action="store_true", help="fetch stored reports again")
+
+    def run(self, args, opts):
+        url = distributed.redis_url(self.settings)
+        if not url:
+            raise UsageError("REDIS_URL is not set: enqueue feeds distributed workers",
+                             print_help=False)
+        if sum(bool(x) for x in (opts.region, opts.site, opts.url)) != 1:
+            raise UsageError("give one of --region, --site or --url", print_help=False)
+        try:
+            _years(opts.years)
+            sites = [] if opts.url else ReportsSpider._resolve(self.settings, opts.site,
+                                                               opts.region, None)
+        except ValueError as exc:
+            raise UsageError(str(exc), print_help=False) from exc
+        extra = {k: v for k, v in (("years", opts.years), ("refresh", opts.refresh)) if v}
+        specs = [{"url": opts.url, **extra}] if opts.url else [{"site": s.id, **extra} for s in sites]
+        queue = distributed.StartQueue(distributed.connect(url))
+        for spec in specs:
+            queue.push(spec)
+        print(f"enqueued {len(specs)} start spec(s); {len(queue)} waiting in {queue.key}")

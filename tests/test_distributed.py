@@ -1,0 +1,121 @@
+"""Distributed crawls: worker processes sharing one Redis queue (scrapy-redis) against the demo
+portal, through Scrapy's real engine."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from conftest import ROOT
+from test_crawl import EXPECTED, SITES, path_of, stored
+
+from crawler import demo_portal
+
+POLITE = ["-s", "SITE_CONCURRENCY=1", "-s", "SITE_DELAY=0.25"]
+
+
+@pytest.fixture
+def portal():
+    p = demo_portal.serve(0)
+    yield p
+    p.shutdown()
+
+
+@pytest.fixture
+def redis_db(redis_url):
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
+    yield redis_url
+    client.flushdb()
+
+
+def env_for(redis_url, data_dir):
+    env = dict(os.environ, REDIS_URL=redis_url, DATA_DIR=str(data_dir))
+    env.pop("MONGO_URI", None)
+    return env
+
+
+def scrapy(portal, env, *args, wait=True):
+    cmd = [sys.executable, "-m", "scrapy", *args,
+           "-s", f"SITES_REGISTRY={ROOT / 'fixtures' / 'sites' / 'registry.toml'}",
+           "-s", f"SITES_BASE_URL={portal.base_url}"]
+    if not wait:
+        return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)
+    return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+
+
+def worker(portal, env, *extra):
+    return scrapy(portal, env, "crawl", "reports", "-s", "EMBEDDED_STORE_SHARED=1",
+                  "-s", "REDIS_IDLE_TIMEOUT=6", "-s", "DOWNLOAD_DELAY=0", "-s",
+                  "AUTOTHROTTLE_ENABLED=0", "-s", "RETRY_BACKOFF_BASE=0.05", *POLITE, *extra,
+                  wait=False)
+
+
+def test_embedded_store_refused_without_override(portal, redis_db, tmp_path):
+    proc = scrapy(portal, env_for(redis_db, tmp_path), "crawl", "reports")
+    assert proc.returncode == 2
+    assert "MONGO_URI" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_enqueue_needs_redis_and_valid_targets(portal, redis_db, tmp_path):
+    env = env_for(redis_db, tmp_path)
+    bad = scrapy(portal, env, "enqueue", "--site", "no-such-site")
+    assert bad.returncode == 2 and "no-such-site" in bad.stderr
+    no_redis = dict(env)
+    no_redis.pop("REDIS_URL")
+    assert scrapy(portal, no_redis, "enqueue", "--region", "54").returncode == 2
+    ok = scrapy(portal, env, "enqueue", "--region", "54", "--years", "2021-2025")
+    assert ok.returncode == 0 and "enqueued 1 start spec" in ok.stdout
+
+
+def test_two_workers_share_one_crawl_politely(portal, redis_db, tmp_path):
+    env = env_for(redis_db, tmp_path)
+    assert scrapy(portal, env, "enqueue", "--site", SITES).returncode == 0
+    workers = [worker(portal, env) for _ in range(2)]
+    outputs = [w.communicate(timeout=300)[0] for w in workers]
+    assert all(w.returncode == 0 for w in workers), outputs[0][-2000:] + outputs[1][-2000:]
+    reports, _, crawls = stored(tmp_path)
+    assert sorted(path_of(portal, u) for u in reports) == sorted(EXPECTED)
+    for path in EXPECTED:  # every report page fetched exactly once across both workers
+        assert portal.hits[path] == (2 if path == "/plain/xxgk/nb/202502/t20250205_2.html" else 1)
+    assert len(crawls) == 2 and all(c["finish_reason"] == "finished" for c in crawls)
+    assert all(c["counts"].get("pages", 0) > 0 for c in crawls), "both workers did work"
+    # Politeness across workers: one request per site at a time, 0.25 s between starts.
+    for site, n in portal.max_active.items():
+        if site != "robots.txt":
+            assert n == 1, (site, n)
+    for site, times in portal.arrivals.items():
+        if site == "robots.txt" or len(times) < 2:
+            continue
+        gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+        assert min(gaps) >= 0.2, (site, min(gaps))
+
+
+def test_worker_stopped_midway_the_other_finishes(portal, redis_db, tmp_path):
+    env = env_for(redis_db, tmp_path)
+    assert scrapy(portal, env, "enqueue", "--site", SITES).returncode == 0
+    first = worker(portal, env, "-s", "SITE_DELAY=0.4")
+    second = worker(portal, env, "-s", "SITE_DELAY=0.4")
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        time.sleep(0.5)
+        try:
+            n = len(stored(tmp_path)[0])
+        except Exception:  # the store is being created
+            n = 0
+        if n >= 2:
+            break
+    first.send_signal(signal.SIGTERM)  # systemd stop, Ctrl-C: a clean shutdown
+    first.communicate(timeout=120)
+    out, _ = second.communicate(timeout=300)
+    assert second.returncode == 0, out[-2000:]
+    reports, _, crawls = stored(tmp_path)
+    assert sorted(path_of(portal, u) for u in reports) == sorted(EXPECTED)
+    assert sorted(c["finish_reason"] for c in crawls) == ["finished", "shutdown"]
