@@ -5,9 +5,15 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint bench parse-fixtures clean
+.PHONY: setup system-deps demo test lint bench parse-fixtures clean
 
-setup: $(STAMP)
+setup: $(STAMP) system-deps
+
+# Debian's redis-server, for the distributed-crawl tests (they start their own on 127.0.0.1).
+system-deps:
+	@command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || \
+	  { (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server) \
+	    >/dev/null 2>&1 || echo "warning: could not install redis-server; its tests will be skipped"; }
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

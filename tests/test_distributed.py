@@ -119,3 +119,15 @@ def test_worker_stopped_midway_the_other_finishes(portal, redis_db, tmp_path):
     reports, _, crawls = stored(tmp_path)
     assert sorted(path_of(portal, u) for u in reports) == sorted(EXPECTED)
     assert sorted(c["finish_reason"] for c in crawls) == ["finished", "shutdown"]
+
+
+def test_ad_hoc_url_shared_by_workers(portal, redis_db, tmp_path):
+    """Requests of an ad hoc start URL popped by one worker are served by the other too."""
+    env = env_for(redis_db, tmp_path)
+    start = f"{portal.base_url}/trs/zfxxgk/zfxxgknb/index.html"
+    assert scrapy(portal, env, "enqueue", "--url", start).returncode == 0
+    workers = [worker(portal, env, "-s", "SITE_CONCURRENCY=2", "-s", "SITE_DELAY=0") for _ in range(2)]
+    outputs = [w.communicate(timeout=300)[0] for w in workers]
+    assert all("Spider error" not in out for out in outputs), outputs
+    reports, _, _ = stored(tmp_path)
+    assert {path_of(portal, u) for u in reports} == {p for p in EXPECTED if p.startswith("/trs/")}

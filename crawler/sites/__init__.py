@@ -35,6 +35,9 @@ class Site:
     hosts: tuple[str, ...] = ()
     cms: str | None = None
     obey_robots: bool = True
+    #: How often scheduled crawls run: "daily", "weekly", "monthly", a number of days, or
+    #: None for the law's calendar (see crawler.schedule).
+    cadence: str | int | None = None
     notes: str = ""
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
@@ -92,6 +95,9 @@ def check(sites: list[Site]) -> list[str]:
             problems.append(f"{where}: region {s.region!r} is not a 6-digit code of a province")
         if s.level not in LEVELS:
             problems.append(f"{where}: level {s.level!r} not in {LEVELS}")
+        if s.cadence is not None and not (isinstance(s.cadence, int) and s.cadence > 0) \
+                and s.cadence not in ("daily", "weekly", "monthly"):
+            problems.append(f"{where}: cadence {s.cadence!r} is not daily/weekly/monthly/days")
         if s.cms is not None and s.cms not in CMS_KINDS:
             problems.append(f"{where}: cms {s.cms!r} not in {CMS_KINDS}")
         for url in (s.home, *s.columns):

@@ -207,7 +207,16 @@ class ReportsSpider(scrapy.Spider):
         return self._request(url, self._site(response), callback, meta=meta, **kw)
 
     def _site(self, response) -> registry.Site:
-        return self.sites_by_id[response.meta["site"]]
+        """The site a response belongs to. In a distributed crawl a worker also gets requests
+        of ad hoc sites another worker started: those are rebuilt from the request."""
+        site_id = response.meta["site"]
+        site = self.sites_by_id.get(site_id)
+        if site is None:
+            hosts = tuple(response.meta.get("allowed_hosts") or (urlsplit(response.url).netloc,))
+            site = registry.Site(id=site_id, name=hosts[0], region=None, level="other",
+                                 home=response.url, columns_are_hints=False, hosts=hosts)
+            self.sites_by_id[site_id] = site
+        return site
 
     def on_error(self, failure):
         self.crawler.stats.inc_value(f"errors/{failure.type.__name__}")

@@ -1,0 +1,77 @@
+"""``scrapy schedule``: start the crawls that are due, per site, on the law's calendar.
+
+    scrapy schedule                 # long-lived: checks every --tick seconds
+    scrapy schedule --once          # run what is due now and exit (cron, systemd timers)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import time
+
+from scrapy.exceptions import UsageError
+
+from crawler import sites as registry
+from crawler.schedule import Scheduler, crawl_command
+from crawler.storecommand import StoreCommand
+
+
+class Command(StoreCommand):
+    default_settings = {"LOG_LEVEL": "INFO"}
+
+    def short_desc(self):
+        return "Start due crawls per site (long-lived, or --once for cron)"
+
+    def add_options(self, parser):
+        super().add_options(parser)
+        parser.add_argument("--once", action="store_true", help="run what is due now and exit")
+        parser.add_argument("--site", help="only these site ids (comma-separated)")
+        parser.add_argument("--region", help="only sites whose region code starts so")
+        parser.add_argument("--max-parallel", type=int, default=2, help="crawls at once (default 2)")
+        parser.add_argument("--tick", type=float, default=60.0, help="seconds between checks")
+        parser.add_argument("--now", help="with --once: the time to schedule for (ISO), e.g. "
+                                          "to run the February calendar in a backfill")
+        parser.add_argument("--crawl-set", action="append", default=[], metavar="NAME=VALUE",
+                            help="a Scrapy setting for the crawls started (repeatable)")
+
+    def run(self, args, opts):
+        sites = registry.load(self.settings.get("SITES_REGISTRY"), self.settings.get("SITES_BASE_URL"))
+        try:
+            sites = registry.select(sites, opts.site.split(",") if opts.site else None, opts.region)
+            now = dt.datetime.fromisoformat(opts.now) if opts.now else None
+        except (KeyError, ValueError) as exc:
+            raise UsageError(str(exc), print_help=False) from exc
+        if now and not opts.once:
+            raise UsageError("--now goes with --once", print_help=False)
+        passed = []
+        for name in ("SITES_REGISTRY", "SITES_BASE_URL"):
+            if self.settings.get(name):
+                passed += ["-s", f"{name}={self.settings.get(name)}"]
+        for item in opts.crawl_set:
+            passed += ["-s", item]
+        env = dict(os.environ)
+        if opts.data_dir:
+            env["DATA_DIR"] = opts.data_dir
+        with self.open_store(opts) as store:
+            scheduler = Scheduler(store, sites, crawl_command(passed), env=env,
+                                  max_parallel=opts.max_parallel)
+            scheduler.recover()
+            if opts.once:
+                started = scheduler.run_once(now)
+                print(f"ran {len(started)} due crawl(s): {', '.join(started) or 'nothing due'}")
+                return
+            self._forever(scheduler, opts.tick)
+
+    def _forever(self, scheduler, tick: float) -> None:
+        stop = []
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.append(True))
+        print(f"scheduling {len(scheduler.sites)} site(s), checking every {tick:g} s", flush=True)
+        while not stop:
+            for site_id in scheduler.tick():
+                print(f"started {site_id}", flush=True)
+            time.sleep(tick)
+        print("stopping: waiting for running crawls", flush=True)
+        scheduler.reap(wait=True)

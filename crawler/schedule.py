@@ -1,0 +1,150 @@
+"""Scheduled crawls per site, one at a time per site, with state in the store.
+
+Each site may carry a ``cadence`` in the registry (``daily``, ``weekly``, ``monthly`` or a
+number of days). The default follows the law's calendar: bodies publish their reports by
+31 January and area governments by 31 March, and portals fix them afterwards, so a site is
+crawled weekly from February to April and monthly otherwise.
+
+A :class:`Scheduler` starts the crawls that are due as ``scrapy crawl reports -a site=ID``
+processes (at most ``max_parallel`` at once, never two of one site), records each start and end
+in the store's ``schedule`` collection (each crawl also records itself in ``crawls``), and
+picks up after a restart: a run whose process is gone is marked ``interrupted`` and the site
+is due again by its cadence.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import socket
+import subprocess
+import sys
+from dataclasses import dataclass
+
+from crawler.sites import Site
+from crawler.store import Store, utcnow
+
+logger = logging.getLogger(__name__)
+
+CADENCE_DAYS = {"daily": 1, "weekly": 7, "monthly": 30}
+PUBLISHING_MONTHS = (2, 3, 4)
+
+
+def interval(site: Site, when: dt.datetime) -> dt.timedelta:
+    """How long after a crawl of ``site`` the next one is due, as of ``when``."""
+    cadence = site.cadence
+    if isinstance(cadence, int):
+        return dt.timedelta(days=cadence)
+    if cadence in CADENCE_DAYS:
+        return dt.timedelta(days=CADENCE_DAYS[cadence])
+    return dt.timedelta(days=7 if when.month in PUBLISHING_MONTHS else 30)
+
+
+def _alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@dataclass
+class Running:
+    site: Site
+    process: subprocess.Popen
+
+
+class Scheduler:
+    def __init__(self, store: Store, sites: list[Site], crawl_command: list[str], *,
+                 env: dict | None = None, max_parallel: int = 2, cwd: str | None = None):
+        self.store, self.sites = store, sites
+        self.state = store.db["schedule"]
+        self.crawl_command, self.env, self.cwd = crawl_command, env, cwd
+        self.max_parallel = max_parallel
+        self.host = socket.gethostname()
+        self.running: dict[str, Running] = {}
+
+    # --- state ----------------------------------------------------------------------------
+
+    def recover(self) -> list[str]:
+        """After a restart: runs this host started whose process is gone are interrupted."""
+        lost = []
+        for doc in self.state.find({"running": {"$ne": None}}):
+            run = doc["running"]
+            if doc["_id"] in self.running:
+                continue
+            if run.get("host") == self.host and not _alive(run.get("pid")):
+                self.state.update_one({"_id": doc["_id"]}, {"$set": {
+                    "running": None, "last_status": "interrupted", "last_finished": utcnow()}})
+                lost.append(doc["_id"])
+        if lost:
+            logger.warning("interrupted runs found after a restart: %s", ", ".join(lost))
+        return lost
+
+    def due(self, now: dt.datetime) -> list[Site]:
+        out = []
+        for site in self.sites:
+            doc = self.state.find_one({"_id": site.id}) or {}
+            if doc.get("running") or site.id in self.running:
+                continue  # never overlap a site's own crawl
+            last = doc.get("last_started")
+            if last is None or now - last >= interval(site, now):
+                out.append(site)
+        return out
+
+    # --- runs -----------------------------------------------------------------------------
+
+    def start(self, site: Site, now: dt.datetime) -> None:
+        cmd = [*self.crawl_command, "-a", f"site={site.id}"]
+        process = subprocess.Popen(cmd, env=self.env, cwd=self.cwd, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+        self.state.update_one({"_id": site.id}, {"$set": {
+            "last_started": now, "running": {"pid": process.pid, "host": self.host,
+                                             "started_at": utcnow()}}}, upsert=True)
+        self.running[site.id] = Running(site, process)
+        logger.info("started the crawl of %s (pid %d)", site.id, process.pid)
+
+    def reap(self, wait: bool = False) -> int:
+        """Record finished runs; with ``wait``, wait for all. Returns how many finished."""
+        finished = 0
+        for site_id, run in list(self.running.items()):
+            code = run.process.wait() if wait else run.process.poll()
+            if code is None:
+                continue
+            self.state.update_one({"_id": site_id}, {"$set": {
+                "running": None, "last_finished": utcnow(),
+                "last_status": "finished" if code == 0 else f"exit {code}"}})
+            del self.running[site_id]
+            finished += 1
+        return finished
+
+    def tick(self, now: dt.datetime | None = None) -> list[str]:
+        """Reap finished runs and start due ones (up to max_parallel). Returns started ids."""
+        now = now or utcnow()
+        self.reap()
+        self.recover()  # crawls left by an earlier scheduler process finish on their own
+        started = []
+        for site in self.due(now):
+            if len(self.running) >= self.max_parallel:
+                break
+            self.start(site, now)
+            started.append(site.id)
+        return started
+
+    def run_once(self, now: dt.datetime | None = None) -> list[str]:
+        """Run everything due now, waiting as runs finish to start the rest."""
+        now = now or utcnow()
+        started = self.tick(now)
+        while self.running:
+            self.reap(wait=True)
+            started += self.tick(now)
+        return started
+
+
+def crawl_command(settings_args: list[str]) -> list[str]:
+    return [sys.executable, "-m", "scrapy", "crawl", "reports", *settings_args]

@@ -1,0 +1,118 @@
+"""Scheduled crawls: ``scrapy schedule`` against the demo portal, state in the store."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from conftest import ROOT
+from test_crawl import EXPECTED
+
+from crawler import demo_portal
+from crawler import sites as registry
+from crawler.schedule import interval
+from crawler.store import Store
+
+FAST = ["--crawl-set", "DOWNLOAD_DELAY=0", "--crawl-set", "AUTOTHROTTLE_ENABLED=0",
+        "--crawl-set", "RETRY_BACKOFF_BASE=0.05"]
+
+
+@pytest.fixture(scope="module")
+def portal():
+    p = demo_portal.serve(0)
+    yield p
+    p.shutdown()
+
+
+def schedule(portal, data, *args, wait=True):
+    cmd = [sys.executable, "-m", "scrapy", "schedule", "--data-dir", str(data),
+           "-s", f"SITES_REGISTRY={ROOT / 'fixtures' / 'sites' / 'registry.toml'}",
+           "-s", f"SITES_BASE_URL={portal.base_url}", *FAST, *args]
+    env = dict(os.environ)
+    env.pop("MONGO_URI", None)
+    env.pop("DATA_DIR", None)
+    if not wait:
+        return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc.stdout
+
+
+def state(data):
+    with Store(None, data) as store:
+        return {d["_id"]: d for d in store.db["schedule"].find({})}, store.crawls.count_documents({})
+
+
+def test_cadence_follows_the_law_calendar():
+    site = registry.Site(id="x", name="x", region=None, level="county", home="https://x.gov.cn/")
+    assert interval(site, dt.datetime(2026, 3, 1)) == dt.timedelta(days=7)
+    assert interval(site, dt.datetime(2026, 6, 1)) == dt.timedelta(days=30)
+    daily = registry.Site(id="y", name="y", region=None, level="county", home="https://y.gov.cn/",
+                          cadence="daily")
+    assert interval(daily, dt.datetime(2026, 6, 1)) == dt.timedelta(days=1)
+
+
+def test_due_crawls_run_others_skipped_and_state_survives(portal, tmp_path):
+    sites = "--site", "demo-trs,demo-plain"
+    out = schedule(portal, tmp_path, "--once", "--now", "2026-02-10T08:00:00", *sites)
+    assert "ran 2 due crawl(s)" in out
+    docs, crawls = state(tmp_path)
+    assert crawls == 2 and {d["last_status"] for d in docs.values()} == {"finished"}
+    with Store(None, tmp_path) as store:
+        assert store.reports.count_documents({}) == sum(
+            1 for p in EXPECTED if p.startswith(("/trs/", "/plain/")))
+    # A new scheduler process two days later: weekly in February, nothing is due.
+    assert "nothing due" in schedule(portal, tmp_path, "--once", "--now", "2026-02-12T08:00:00", *sites)
+    # A week on, both are due again.
+    assert "ran 2 due crawl(s)" in schedule(portal, tmp_path, "--once", "--now", "2026-02-17T09:00:00",
+                                            *sites)
+    assert state(tmp_path)[1] == 4
+
+
+def test_no_overlap_and_interrupted_runs_picked_up(portal, tmp_path):
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        import socket
+
+        with Store(None, tmp_path) as store:
+            # demo-trs is being crawled right now (a live process); demo-plain's last run was
+            # cut off by a crash (its process is gone).
+            store.db["schedule"].insert_many([
+                {"_id": "demo-trs", "last_started": dt.datetime(2026, 1, 1),
+                 "running": {"pid": sleeper.pid, "host": socket.gethostname()}},
+                {"_id": "demo-plain", "last_started": dt.datetime(2026, 2, 28),
+                 "running": {"pid": 2 ** 22 + 12345, "host": socket.gethostname()}}])
+        out = schedule(portal, tmp_path, "--once", "--now", "2026-03-10T08:00:00",
+                       "--site", "demo-trs,demo-plain")
+        assert "ran 1 due crawl(s): demo-plain" in out
+        docs, _ = state(tmp_path)
+        assert docs["demo-trs"]["running"]["pid"] == sleeper.pid  # left alone
+        assert docs["demo-plain"]["last_status"] == "finished"
+    finally:
+        sleeper.kill()
+
+
+def test_long_lived_scheduler_restarts_without_rerunning(portal, tmp_path):
+    proc = schedule(portal, tmp_path, "--tick", "0.5", "--site", "demo-trs", wait=False)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        time.sleep(0.5)
+        docs = state(tmp_path)[0] if (tmp_path / "govreports").exists() else {}
+        if docs.get("demo-trs", {}).get("last_status") == "finished":
+            break
+    proc.send_signal(signal.SIGTERM)
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0 and "started demo-trs" in out, out[-2000:]
+    # Restarted: the site is not due again (monthly outside Feb-Apr, or weekly within).
+    again = schedule(portal, tmp_path, "--tick", "0.5", "--site", "demo-trs", wait=False)
+    time.sleep(3)
+    again.send_signal(signal.SIGTERM)
+    out, _ = again.communicate(timeout=60)
+    assert "started" not in out.split("checking every", 1)[1]
+    assert state(tmp_path)[1] == 1
