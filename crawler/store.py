@@ -136,7 +136,9 @@ class Store:
         self.pages = self.db["pages"]
         self.reports = self.db["reports"]
         self.crawls = self.db["crawls"]
-        self.ensure_indexes()
+        # Processes opening one embedded store together (a scheduler's crawls, workers on one
+        # machine) can meet SQLite's "database is locked" while files and indexes are created.
+        self._retry(self.ensure_indexes)
 
     def close(self) -> None:
         self.client.close()
@@ -158,6 +160,7 @@ class Store:
         self.reports.create_index([("organ", 1), ("year", 1)])
         self.reports.create_index("year")
         self.reports.create_index("template")
+        self.crawls.create_index("started_at")
 
     # --- pages --------------------------------------------------------------------------
 
