@@ -72,3 +72,13 @@ def redis_url(tmp_path_factory):
     yield f"redis://127.0.0.1:{port}/0"
     proc.terminate()
     proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def portal():
+    """The offline demo portal (crawler.demo_portal) on a free 127.0.0.1 port."""
+    from crawler import demo_portal
+
+    server = demo_portal.serve(0)
+    yield server
+    server.shutdown()

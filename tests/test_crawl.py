@@ -13,20 +13,12 @@ import time
 import pytest
 from conftest import ROOT, label_for
 
-from crawler import demo_portal
 from crawler.store import Store
 
 SITES = "demo-trs,demo-hanweb,demo-gkmlpt,demo-jpaas,demo-plain"
 EXPECTED = json.loads((ROOT / "fixtures" / "sites" / "expected.json").read_text(encoding="utf-8"))
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "RETRY_BACKOFF_BASE=0.05",
         "-s", "LOG_LEVEL=INFO"]
-
-
-@pytest.fixture(scope="module")
-def portal():
-    p = demo_portal.serve(0)
-    yield p
-    p.shutdown()
 
 
 def crawl(portal, data_dir, *args, extra=(), wait=True):

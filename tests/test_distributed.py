@@ -20,6 +20,7 @@ POLITE = ["-s", "SITE_CONCURRENCY=1", "-s", "SITE_DELAY=0.25"]
 
 @pytest.fixture
 def portal():
+    """A fresh portal per test: the tests read its hit and concurrency counters."""
     p = demo_portal.serve(0)
     yield p
     p.shutdown()

@@ -9,24 +9,15 @@ import subprocess
 import sys
 import time
 
-import pytest
 from conftest import ROOT
 from test_crawl import EXPECTED
 
-from crawler import demo_portal
 from crawler import sites as registry
 from crawler.schedule import interval
 from crawler.store import Store
 
 FAST = ["--crawl-set", "DOWNLOAD_DELAY=0", "--crawl-set", "AUTOTHROTTLE_ENABLED=0",
         "--crawl-set", "RETRY_BACKOFF_BASE=0.05"]
-
-
-@pytest.fixture(scope="module")
-def portal():
-    p = demo_portal.serve(0)
-    yield p
-    p.shutdown()
 
 
 def schedule(portal, data, *args, wait=True):
