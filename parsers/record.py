@@ -76,24 +76,27 @@ def build_record(doc: Document, *, url, sha256, script, encoding, warnings) -> d
     spans = regions(blocks, headings)
     end = body_end(blocks, headings[-1].block + 1) if headings else len(blocks)
 
-    taken = set()
-    for key in _TABLE_SECTIONS:
-        taken.update(spans.get(key, ()))
+    everything = range(end)
 
-    def region(key):
-        if key in spans:
-            return spans[key]
-        return [i for i in range(end) if i not in taken]
+    def read(key, reader):
+        """A table is read in its own section; if that section is missing or holds no such
+        table (pages merge tables, or put one under the wrong heading), in the whole page.
+        The three tables' labels are disjoint, so reading everywhere cannot confuse them."""
+        result = reader(rows_in(blocks, spans[key])) if key in spans else None
+        if result is None or not result.values:
+            result = reader(rows_in(blocks, everything))
+        return result
 
-    active_rows = rows_in(blocks, region("active_disclosure"))
-    template = detect_template(active_rows)
-    tables, cells, positional, used = {}, {}, [], set()
-    active = read_active_disclosure(active_rows, template or "2021")
+    template = detect_template(rows_in(blocks, spans.get("active_disclosure", everything)))
+    if template is None and "active_disclosure" in spans:
+        template = detect_template(rows_in(blocks, everything))
+    active = read("active_disclosure", lambda rows: read_active_disclosure(rows, template or "2021"))
     if not template and active.values:
         template = "2019" if {"other_management_services", "centralized_procurement"} & set(
             active.values) else "2021"
-    apps = read_applications(rows_in(blocks, region("applications")), template)
-    review = read_review_litigation(rows_in(blocks, region("review_litigation")))
+    apps = read("applications", lambda rows: read_applications(rows, template))
+    review = read("review_litigation", read_review_litigation)
+    tables, cells, positional, used = {}, {}, [], set()
     for key, result in zip(_TABLE_SECTIONS, (active, apps, review), strict=True):
         if result.values:
             tables[key] = result.values

@@ -10,6 +10,7 @@ says which rows were read that way.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from . import templates as T
@@ -18,6 +19,7 @@ from .labels import match_any, matches, normalize
 from .values import is_blank, is_value, parse_value
 
 _UNITS = ("亿元", "万元", "元", "件", "个", "项", "条", "次")
+_BRACKETS = re.compile(r"[\s()（）【】\[\]]+")
 _SIGNS = ("增", "减", "增加", "减少")
 
 
@@ -288,13 +290,14 @@ def read_review_litigation(rows: list[Row]) -> TableResult:
             if row.prose:
                 result.used_blocks.add(row.block)
             return result
-    # A transposed layout: one labelled row per group.
-    specs = [(g, variants) for g, variants in T.REVIEW_GROUPS]
+    # A transposed layout: one labelled row per group. Group labels keep their bracketed
+    # part (行政诉讼（未经复议直接起诉）): it is what tells the two litigation groups apart.
+    specs = [(g, variants) for g, variants in reversed(T.REVIEW_GROUPS)]
     for row in rows:
         if row.nonblank() < 2:
             continue
         for label in reversed(row.labels):
-            norm = normalize(label)
+            norm = _BRACKETS.sub("", label)
             group = next((g for g, variants in specs if any(matches(norm, v) for v in variants)
                           and not (g == "review" and "起诉" in norm)), None)
             if group and group not in result.values:

@@ -129,3 +129,35 @@ def test_text_dumps_of_html_pages(path, style, parse):
     record = parse(dump.encode("utf-8"), content_type="text/plain")
     assert record["source"]["kind"] == "text"
     same(record, original)
+
+
+@pytest.mark.parametrize("path", HTML_DOCS, ids=ids(HTML_DOCS))
+def test_tables_merged_into_one_grid(path, parse):
+    """Some pages put all three tables in one <table>, with the section titles in its rows."""
+    html = path.read_text(encoding="utf-8")
+    original = parse(html)
+    merged = re.sub(r"</table>(.*?)<table[^>]*>",
+                    lambda m: "".join(f"<tr><td colspan=15>{t}</td></tr>"
+                                      for t in re.findall(r">([^<>]*?情况)\s*<", m.group(1))),
+                    html, flags=re.S)
+    assert merged.count("<table") < html.count("<table")
+    assert parse(merged)["tables"] == original["tables"]
+
+
+@pytest.mark.parametrize("path", [p for p in REALDOCS if p.suffix == ".html"],
+                         ids=ids([p for p in REALDOCS if p.suffix == ".html"]))
+def test_transposed_review_table(path, parse):
+    """The review/litigation table written as one labelled row per group."""
+    html = path.read_text(encoding="utf-8")
+    original = parse(html)
+    review = original["tables"]["review_litigation"]
+    names = {"review": "行政复议", "litigation_direct": "行政诉讼（未经复议直接起诉）",
+             "litigation_after_review": "行政诉讼（复议后起诉）"}
+    rows = "".join(f"<tr><td>{names[g]}</td>" + "".join(f"<td>{v}</td>" for v in review[g].values())
+                   + "</tr>" for g in names)
+    table = ("<table><tr><td></td><td>结果维持</td><td>结果纠正</td><td>其他结果</td><td>尚未审结</td>"
+             f"<td>总计</td></tr>{rows}</table>")
+    start = html.index("<table", html.index("四、政府信息公开行政复议"))
+    end = html.index("</table>", start) + len("</table>")
+    record = parse(html[:start] + table + html[end:])
+    assert record["tables"] == original["tables"]
