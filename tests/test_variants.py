@@ -161,3 +161,20 @@ def test_transposed_review_table(path, parse):
     end = html.index("</table>", start) + len("</table>")
     record = parse(html[:start] + table + html[end:])
     assert record["tables"] == original["tables"]
+
+
+@pytest.mark.parametrize("path", [p for p in REALDOCS if p.suffix == ".html"],
+                         ids=ids([p for p in REALDOCS if p.suffix == ".html"]))
+def test_table_split_across_pages_with_repeated_header(path, parse):
+    """Word pastes a table that crossed a page break as two tables, the header rows repeated
+    and rowspans cut at the break."""
+    html = path.read_text(encoding="utf-8")
+    original = parse(html)
+    start = html.index("<table", html.index("三、收到和处理"))
+    end = html.index("</table>", start)
+    rows = [m.start() for m in re.finditer(r"<tr", html[start:end])]
+    middle = start + rows[len(rows) // 2]
+    header = html[start:start + rows[3]]  # the <table> tag and three header rows
+    split = html[:middle] + "</tbody></table><p>（续表）</p>" + header + html[middle:]
+    assert split.count("<table") == html.count("<table") + 1
+    assert parse(split)["tables"] == original["tables"]
