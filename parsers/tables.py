@@ -244,6 +244,8 @@ def _fill_by_position(entries, order, assigned, result: TableResult, n: int) -> 
     if they divide evenly into the missing rows, each chunk's last ``n`` cells are used.
     """
     index = {k: i for i, k in enumerate(order)}
+    if not any(key in index for key, _ in entries):
+        return  # no row kept its label: nothing says these numbers are this table at all
     anchors = [(-1, -1)]
     for pos, (key, _) in enumerate(entries):
         if key in index and (anchors[-1][1] < index[key]):

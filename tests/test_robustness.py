@@ -79,3 +79,11 @@ def test_corrupted_bytes_never_raise(doc, data):
                     max_size=400))
 def test_random_table_like_text_never_raises(text):
     assert_record(parse_page(text))
+
+
+def test_unlabelled_numbers_are_not_a_table():
+    """A page of numbers with no template label anywhere is not read by position."""
+    rows = "".join("<tr>" + "".join(f"<td>{(r * 7 + c) % 10}</td>" for c in range(7)) + "</tr>"
+                   for r in range(25))
+    record = parse_page(f"<html><body><p>统计数据</p><table>{rows}</table></body></html>")
+    assert record["tables"] == {} and record["template"] == "unknown"
