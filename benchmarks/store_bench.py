@@ -51,10 +51,11 @@ def reparse_rate(data: Path, limit: int) -> float:
     with Store(None, data) as store:
         t0 = time.perf_counter()
         n = 0
-        for doc in store.reports.find({}, {"url": 1, "page_sha256": 1}).limit(limit):
-            body = store.page_body(doc["page_sha256"])
-            record = parse_page(body, url=doc["url"])
-            old = store.reports.find_one({"url": doc["url"]}, {"tables": 1})
+        for old in store.iter_reports():  # the loop of `scrapy reparse`
+            if n == limit:
+                break
+            page = store.page(old["page_sha256"])
+            record = parse_page(page["body"], url=old["url"], content_type=page.get("content_type"))
             _ = old["tables"] == record["tables"]
             n += 1
         return n / (time.perf_counter() - t0)

@@ -140,6 +140,13 @@ class Store:
         # machine) can meet SQLite's "database is locked" while files and indexes are created.
         self._retry(self.ensure_indexes)
 
+    @classmethod
+    def from_settings(cls, settings, data_dir: str | os.PathLike | None = None) -> Store:
+        """The store a Scrapy process names: MONGO_URI and DATA_DIR from the environment, else
+        from the settings (``data_dir`` overrides both for the embedded store)."""
+        uri = os.environ.get("MONGO_URI") or settings.get("MONGO_URI")
+        return cls(uri, data_dir or os.environ.get("DATA_DIR") or settings.get("DATA_DIR"))
+
     def close(self) -> None:
         self.client.close()
 
@@ -189,9 +196,16 @@ class Store:
         })
         return digest
 
+    def page(self, digest: str) -> dict | None:
+        """A stored page with its body decompressed, or None."""
+        page = self.pages.find_one({"sha256": digest})
+        if page is not None:
+            page["body"] = zlib.decompress(page["body"])
+        return page
+
     def page_body(self, digest: str) -> bytes | None:
-        page = self.pages.find_one({"sha256": digest}, {"body": 1})
-        return zlib.decompress(page["body"]) if page else None
+        page = self.page(digest)
+        return page["body"] if page else None
 
     # --- reports ------------------------------------------------------------------------
 
@@ -218,7 +232,7 @@ class Store:
         self.reports.update_one({"url": url}, {"$set": doc})
         return "changed"
 
-    def iter_reports(self, query: dict | None = None, batch: int = 200, projection=None):
+    def iter_reports(self, query: dict | None = None, batch: int = 200):
         """Reports matching ``query`` in url order, fetched ``batch`` at a time by ``_id``.
 
         Memory holds the (url, _id) keys and one batch of records, never the collection: the
@@ -228,7 +242,7 @@ class Store:
         keys = sorted((d["url"], d["_id"]) for d in self.reports.find(query or {}, {"url": 1}))
         for i in range(0, len(keys), batch):
             ids = [k[1] for k in keys[i:i + batch]]
-            found = {d["_id"]: d for d in self.reports.find({"_id": {"$in": ids}}, projection)}
+            found = {d["_id"]: d for d in self.reports.find({"_id": {"$in": ids}})}
             for _id in ids:
                 doc = found.get(_id)
                 if doc is not None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
@@ -21,9 +19,7 @@ class StoreCommand(ScrapyCommand):
         parser.add_argument("--data-dir", help="embedded store directory (default: DATA_DIR)")
 
     def open_store(self, opts) -> Store:
-        uri = os.environ.get("MONGO_URI") or self.settings.get("MONGO_URI")
-        data_dir = opts.data_dir or os.environ.get("DATA_DIR") or self.settings.get("DATA_DIR")
         try:
-            return Store(uri, data_dir)
+            return Store.from_settings(self.settings, opts.data_dir)
         except ValueError as exc:
             raise UsageError(str(exc), print_help=False) from exc

@@ -75,15 +75,11 @@ def decode(body: bytes, content_type: str | None = None) -> Decoded:
         except (UnicodeDecodeError, LookupError):
             continue
         return Decoded(text, enc, declared, mismatch=bool(declared) and enc != declared
-                       and not _is_ascii(body))
+                       and not body.isascii())
     guessed = _guess(body)
     if guessed:
         return Decoded(body.decode(guessed, "replace"), guessed, declared, mismatch=bool(declared))
     return Decoded(body.decode("utf-8", "replace"), "utf-8", declared, mismatch=bool(declared))
-
-
-def _is_ascii(body: bytes) -> bool:
-    return body.isascii()
 
 
 def _guess(body: bytes) -> str | None:

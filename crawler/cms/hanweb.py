@@ -51,10 +51,7 @@ def follow(page: Page) -> Listing:
         if not entries:  # a column page without datastore: its links
             entries = links(page.selector, page)
         m = _NEXTGROUP.search(page.text)
-        proxy = None
-        if m:
-            a = parsel.Selector(text=m.group(1)).css("a::attr(href)").get()
-            proxy = a
+        proxy = parsel.Selector(text=m.group(1)).css("a::attr(href)").get() if m else None
         if not proxy:
             m2 = _PROXY.search(page.text)
             proxy = m2.group(1) if m2 else None

@@ -48,8 +48,8 @@ def follow(page: Page) -> Listing:
     except (json.JSONDecodeError, AttributeError):
         return Listing("jpaas")
     sel = parsel.Selector(text=fragment or "<div></div>")
-    entries = links(sel.css("li.clearfix") and parsel.Selector(
-        text="".join(sel.css("li.clearfix").getall())) or sel, page)
+    items = sel.css("li.clearfix")
+    entries = [e for item in (items or [sel]) for e in links(item, page)]
     query = dict(parse_qsl(urlsplit(page.url).query))
     pages = []
     try:

@@ -43,27 +43,24 @@ class Command(StoreCommand):
         tty = sys.stderr.isatty()
         with self.open_store(opts) as store:
             total = store.reports.count_documents(query)
-            fields = {"url": 1, "page_sha256": 1, "parser_version": 1}
-            for n, doc in enumerate(store.iter_reports(query, projection=fields), 1):
-                if opts.url and not fnmatch.fnmatch(doc["url"], opts.url):
+            for n, old in enumerate(store.iter_reports(query), 1):
+                url = old["url"]
+                if opts.url and not fnmatch.fnmatch(url, opts.url):
                     continue
-                if opts.below_version and _version(doc.get("parser_version", "0")) >= _version(
+                if opts.below_version and _version(old.get("parser_version", "0")) >= _version(
                         opts.below_version):
                     continue
-                page = store.pages.find_one({"sha256": doc["page_sha256"]},
-                                            {"content_type": 1})
-                body = store.page_body(doc["page_sha256"])
-                if body is None:
+                page = store.page(old["page_sha256"])
+                if page is None:
                     counts["failed"] += 1
-                    print(f"{doc['url']}: page {doc['page_sha256'][:12]} missing", file=sys.stderr)
+                    print(f"{url}: page {old['page_sha256'][:12]} missing", file=sys.stderr)
                     continue
-                record = parse_page(body, url=doc["url"], content_type=(page or {}).get("content_type"))
-                old = store.reports.find_one({"url": doc["url"]}, {"_id": 0})
+                record = parse_page(page["body"], url=url, content_type=page.get("content_type"))
                 if any(old.get(k) != v for k, v in record.items() if k not in _VOLATILE):
-                    store.replace_record(doc["url"], record)
+                    store.replace_record(url, record)
                     counts["changed"] += 1
                 else:
-                    store.reports.update_one({"url": doc["url"]},
+                    store.reports.update_one({"url": url},
                                              {"$set": {"parser_version": PARSER_VERSION}})
                     counts["unchanged"] += 1
                 if tty:
