@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup system-deps demo test lint bench parse-fixtures clean
+.PHONY: setup system-deps demo test test-fast lint bench parse-fixtures clean
 
 setup: $(STAMP) system-deps
 
@@ -23,13 +23,17 @@ $(STAMP): pyproject.toml
 
 # The main job, offline: crawl the demo portals into the embedded store, export, summarise.
 demo: setup
-	$(PY) -m crawler.demo
+	$(PY) -m demo
 
 lint: setup
 	$(VENV)/bin/ruff check .
 
 test: setup lint
 	$(PY) -m pytest
+
+# The fast layer only (no scrapy subprocesses): well under a minute.
+test-fast: setup
+	$(PY) -m pytest -m "not slow"
 
 bench: setup
 	$(PY) -m parsers.bench

@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from crawler import demo_portal  # noqa: E402
+from demo import portal as demo_portal  # noqa: E402
 from crawler.store import Store  # noqa: E402
 
 
@@ -42,8 +42,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--reports", type=int, default=300)
     args = ap.parse_args()
-    os.environ["BENCH_REPORTS"] = str(args.reports)
-    portal = demo_portal.serve(0)
+    portal = demo_portal.serve(0, bench_reports=args.reports)
     pages = args.reports + -(-args.reports // demo_portal.BENCH_PER_PAGE)
     with tempfile.TemporaryDirectory() as tmp:
         fetch_only = run(portal, Path(tmp) / "fetch", pipeline=False)

@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from crawler import demo_portal  # noqa: E402
+from demo import portal as demo_portal  # noqa: E402
 from crawler.store import Store  # noqa: E402
 
 
@@ -77,8 +77,7 @@ def main() -> None:
         server = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
                                    "--appendonly", "no", "--dir", tmp], stdout=subprocess.DEVNULL)
         time.sleep(0.5)
-        os.environ["BENCH_REPORTS"] = str(args.reports)
-        portal = demo_portal.serve(0)
+        portal = demo_portal.serve(0, bench_reports=args.reports)
         requests = args.reports + -(-args.reports // demo_portal.BENCH_PER_PAGE)
         try:
             url = f"redis://127.0.0.1:{port}/0"

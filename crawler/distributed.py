@@ -4,7 +4,7 @@ When ``REDIS_URL`` is set (setting or environment), the ``reports`` spider runs 
 scrapy-redis: the scheduler's queue and the duplicate filter live in Redis (scrapy-redis's own
 dupefilter: Scrapy's breaks on it, see crawling.md §4), so every worker pulls from one crawl and
 no URL is fetched twice. Work is started with ``scrapy enqueue``, which pushes start specs
-(``{"site": ...}``, ``{"url": ...}``) onto a Redis list that idle workers pop.
+(the arguments of :class:`crawler.crawlspec.CrawlSpec` for one site or start URL) onto a Redis list that idle workers pop.
 
 Per-site politeness holds across workers: :class:`SitePolitenessMiddleware` takes a token from
 a per-site Redis semaphore before each download (at most ``SITE_CONCURRENCY`` requests of a
@@ -17,10 +17,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import uuid
 
 from scrapy.exceptions import NotConfigured
+
+from crawler import meta as M
 
 logger = logging.getLogger(__name__)
 
@@ -28,8 +29,9 @@ START_KEY = "govreports:start"
 SLOT_KEY = "govreports:site:%s"
 
 
-def redis_url(settings=None) -> str | None:
-    return os.environ.get("REDIS_URL") or (settings.get("REDIS_URL") if settings else None)
+def redis_url(settings) -> str | None:
+    """The Redis of a distributed crawl, or None (``REDIS_URL``, see crawler/settings.py)."""
+    return settings.get("REDIS_URL") or None
 
 
 def scrapy_redis_settings(url: str) -> dict:
@@ -100,16 +102,16 @@ class SitePolitenessMiddleware:
         if not url:
             raise NotConfigured("REDIS_URL not set")
         s = crawler.settings
-        return cls(connect(url), s.getint("SITE_CONCURRENCY", 2), s.getfloat("SITE_DELAY", 0.5),
-                   s.getfloat("SITE_TOKEN_TTL", 300), crawler.stats)
+        return cls(connect(url), s.getint("SITE_CONCURRENCY"), s.getfloat("SITE_DELAY"),
+                   s.getfloat("SITE_TOKEN_TTL"), crawler.stats)
 
     def _now_ms(self) -> int:
         seconds, micros = self.server.time()  # one clock for all machines: Redis's
         return seconds * 1000 + micros // 1000
 
     async def process_request(self, request):
-        site = request.meta.get("site")
-        if not site or "site_token" in request.meta:
+        site = request.meta.get(M.SITE)
+        if not site or M.SITE_TOKEN in request.meta:
             return None
         token = uuid.uuid4().hex
         waited = 0
@@ -122,12 +124,12 @@ class SitePolitenessMiddleware:
             await asyncio.sleep(int(wait) / 1000)
         if waited:
             self.stats.inc_value("politeness/waited_ms", waited)
-        request.meta["site_token"] = token
+        request.meta[M.SITE_TOKEN] = token
         return None
 
     def _release(self, request):
-        token = request.meta.pop("site_token", None)
-        site = request.meta.get("site")
+        token = request.meta.pop(M.SITE_TOKEN, None)
+        site = request.meta.get(M.SITE)
         if token and site:
             self.server.zrem((SLOT_KEY % site) + ":active", token)
 

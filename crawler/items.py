@@ -1,4 +1,8 @@
-"""What the spider hands to the pipeline: a fetched page, with what it is."""
+"""What the spider hands to the pipeline: a fetched page, with what it is.
+
+The pipeline turns each report page into its record (a plain dict of JSON-able values, the
+item that feed exports such as ``-O out.jsonl`` receive); raw bytes never reach the feeds.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from dataclasses import dataclass, field
 
 @dataclass
 class PageItem:
+    #: The URL requested (the link found); ``final_url`` is where redirects ended.
     url: str
     final_url: str
     body: bytes

@@ -13,6 +13,7 @@ from twisted.internet.error import DNSLookupError, TCPTimedOutError
 from twisted.web.client import ResponseFailed
 
 from crawler import challenge
+from crawler import meta as M
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ class HostPolicyMiddleware:
         host = urlsplit(request.url).netloc.lower()
         name = host.split(":")[0]
         # Requests Scrapy makes itself (robots.txt) carry no site: any target site's hosts do.
-        allowed = request.meta.get("allowed_hosts") or getattr(
+        allowed = request.meta.get(M.ALLOWED_HOSTS) or getattr(
             self.crawler.spider, "allowed_hosts", ())
         if name.endswith(".gov.cn") or host in allowed or name in allowed:
             return None
@@ -60,7 +61,7 @@ class ChallengeMiddleware:
         found = challenge.kind(response.status, response.headers, response.body)
         if not found:
             return response
-        site = request.meta.get("site", "-")
+        site = request.meta.get(M.SITE, "-")
         self.stats.inc_value(f"challenge:{found}")
         self.stats.inc_value(f"challenge/{site}:{found}")
         logger.warning("challenge %s (%s) at %s: not bypassed", found, response.status, request.url)
@@ -72,8 +73,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
     def __init__(self, settings):
         super().__init__(settings)
-        self.base = settings.getfloat("RETRY_BACKOFF_BASE", 1.0)
-        self.cap = settings.getfloat("RETRY_BACKOFF_MAX", 60.0)
+        self.base = settings.getfloat("RETRY_BACKOFF_BASE")
+        self.cap = settings.getfloat("RETRY_BACKOFF_MAX")
 
     async def _wait(self, request):
         n = request.meta.get("retry_times", 0)
@@ -108,7 +109,7 @@ class SchemeFallbackMiddleware:
         return cls(crawler.stats)
 
     def process_exception(self, request, exception):
-        if not request.url.startswith("https://") or request.meta.get("scheme_fallback"):
+        if not request.url.startswith("https://") or request.meta.get(M.SCHEME_FALLBACK):
             return None
         text = f"{type(exception).__name__} {exception}"
         if not isinstance(exception, _TLS_OR_CONNECT) and not any(
@@ -116,5 +117,5 @@ class SchemeFallbackMiddleware:
             return None
         self.stats.inc_value("scheme_fallback/https_to_http")
         new = request.replace(url="http://" + request.url[len("https://"):], dont_filter=True)
-        new.meta["scheme_fallback"] = True
+        new.meta[M.SCHEME_FALLBACK] = True
         return new

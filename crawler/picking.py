@@ -56,16 +56,3 @@ def is_disclosure_link(text: str | None, href: str | None) -> bool:
 def is_subcolumn_link(text: str | None) -> bool:
     t = clean_title(text)
     return bool(t) and len(t) <= 16 and bool(SUBCOLUMN.search(t)) and not is_report_title(t)
-
-
-def parse_years(spec: str | None) -> tuple[int, int] | None:
-    """``2019-2024`` or ``2023`` -> (first, last); None means every year."""
-    if not spec:
-        return None
-    m = re.fullmatch(r"\s*((?:19|20)\d{2})\s*(?:-\s*((?:19|20)\d{2}))?\s*", spec)
-    if not m:
-        raise ValueError(f"years must be YYYY or YYYY-YYYY, got {spec!r}")
-    first, last = int(m.group(1)), int(m.group(2) or m.group(1))
-    if last < first:
-        raise ValueError(f"years range is backwards: {spec!r}")
-    return first, last

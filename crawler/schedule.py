@@ -22,6 +22,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 
+from crawler.crawlspec import CrawlSpec
 from crawler.sites import Site
 from crawler.store import Store, utcnow
 
@@ -63,7 +64,6 @@ class Scheduler:
     def __init__(self, store: Store, sites: list[Site], crawl_command: list[str], *,
                  env: dict | None = None, max_parallel: int = 2, cwd: str | None = None):
         self.store, self.sites = store, sites
-        self.state = store.db["schedule"]
         self.crawl_command, self.env, self.cwd = crawl_command, env, cwd
         self.max_parallel = max_parallel
         self.host = socket.gethostname()
@@ -74,13 +74,13 @@ class Scheduler:
     def recover(self) -> list[str]:
         """After a restart: runs this host started whose process is gone are interrupted."""
         lost = []
-        for doc in self.state.find({"running": {"$ne": None}}):
+        for doc in self.store.running_schedules():
             run = doc["running"]
             if doc["_id"] in self.running:
                 continue
             if run.get("host") == self.host and not _alive(run.get("pid")):
-                self.state.update_one({"_id": doc["_id"]}, {"$set": {
-                    "running": None, "last_status": "interrupted", "last_finished": utcnow()}})
+                self.store.set_schedule_state(doc["_id"], running=None, last_status="interrupted",
+                                              last_finished=utcnow())
                 lost.append(doc["_id"])
         if lost:
             logger.warning("interrupted runs found after a restart: %s", ", ".join(lost))
@@ -89,7 +89,7 @@ class Scheduler:
     def due(self, now: dt.datetime) -> list[Site]:
         out = []
         for site in self.sites:
-            doc = self.state.find_one({"_id": site.id}) or {}
+            doc = self.store.schedule_state(site.id)
             if doc.get("running") or site.id in self.running:
                 continue  # never overlap a site's own crawl
             last = doc.get("last_started")
@@ -100,12 +100,12 @@ class Scheduler:
     # --- runs -----------------------------------------------------------------------------
 
     def start(self, site: Site, now: dt.datetime) -> None:
-        cmd = [*self.crawl_command, "-a", f"site={site.id}"]
+        arguments = CrawlSpec(site_ids=(site.id,)).arguments()
+        cmd = [*self.crawl_command, *(a for k, v in arguments.items() for a in ("-a", f"{k}={v}"))]
         process = subprocess.Popen(cmd, env=self.env, cwd=self.cwd, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL)
-        self.state.update_one({"_id": site.id}, {"$set": {
-            "last_started": now, "running": {"pid": process.pid, "host": self.host,
-                                             "started_at": utcnow()}}}, upsert=True)
+        self.store.set_schedule_state(site.id, last_started=now, running={
+            "pid": process.pid, "host": self.host, "started_at": utcnow()})
         self.running[site.id] = Running(site, process)
         logger.info("started the crawl of %s (pid %d)", site.id, process.pid)
 
@@ -116,9 +116,8 @@ class Scheduler:
             code = run.process.wait() if wait else run.process.poll()
             if code is None:
                 continue
-            self.state.update_one({"_id": site_id}, {"$set": {
-                "running": None, "last_finished": utcnow(),
-                "last_status": "finished" if code == 0 else f"exit {code}"}})
+            self.store.set_schedule_state(site_id, running=None, last_finished=utcnow(),
+                                          last_status="finished" if code == 0 else f"exit {code}")
             del self.running[site_id]
             finished += 1
         return finished

@@ -1,26 +1,43 @@
-"""Scrapy settings of the govreports project."""
+"""Scrapy settings of the govreports project: every default of the project, in one place.
+
+This is the only module that reads the environment. ``MONGO_URI``, ``DATA_DIR``,
+``JOURNAL_PATH`` and ``REDIS_URL`` may come from it (a cluster's machines set them once);
+Scrapy's priorities then hold as usual: ``-s NAME=VALUE`` on the command line wins over both
+the environment and these defaults.
+"""
+
+import os
 
 BOT_NAME = "govreports"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
+# Every command of the project is a module of this package, named as the command is
+# (``import-files.py`` is ``scrapy import-files``).
 COMMANDS_MODULE = "crawler.commands"
 
 USER_AGENT = "govreports/0.1 (+https://github.com/govreports/govreports; annual report research crawler)"
 ROBOTSTXT_OBEY = True
 
-# The store: unset MONGO_URI means the embedded on-disk store under DATA_DIR.
-MONGO_URI = None
-DATA_DIR = "data"
+# --- The store ----------------------------------------------------------------------------
+# A MongoDB URI (mongodb://host/db); unset means the embedded on-disk store under DATA_DIR.
+MONGO_URI = os.environ.get("MONGO_URI") or None
+DATA_DIR = os.environ.get("DATA_DIR") or "data"
+# Items the database could not take wait here for `scrapy replay-journal`
+# (default: DATA_DIR/journal.jsonl).
+JOURNAL_PATH = os.environ.get("JOURNAL_PATH") or None
 
 LOG_LEVEL = "INFO"
+# Items are records: `scrapy crawl reports -O out.jsonl` (or .csv, FEEDS) writes them as the
+# store keeps them; CSV feeds are the same wide table as `scrapy export`.
 FEED_EXPORT_ENCODING = "utf-8"
+FEED_EXPORTERS = {"csv": "crawler.store.feeds.WideCsvItemExporter"}
 
 # The site registry (crawler/sites/registry.toml unless set); {base} in its URLs becomes
 # SITES_BASE_URL.
 SITES_REGISTRY = None
 SITES_BASE_URL = None
 
-# --- Transport --------------------------------------------------------------------------
+# --- Transport ----------------------------------------------------------------------------
 # Politeness: every request of a site shares one download slot (request.meta["download_slot"]
 # is the site id), so per-site limits hold whatever host the site uses.
 CONCURRENT_REQUESTS = 16
@@ -35,7 +52,7 @@ DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
 RETRY_ENABLED = True
 RETRY_TIMES = 3
-RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# Retry n waits RETRY_BACKOFF_BASE × 2^(n-1) seconds, at most RETRY_BACKOFF_MAX.
 RETRY_BACKOFF_BASE = 1.0
 RETRY_BACKOFF_MAX = 60.0
 DEPTH_LIMIT = 12
@@ -48,6 +65,24 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.SchemeFallbackMiddleware": 600,
 }
 ITEM_PIPELINES = {"crawler.pipelines.StorePipeline": 300}
+# Each crawl run is recorded in the store's `crawls` collection with all its stats.
+EXTENSIONS = {"crawler.extensions.CrawlRecorder": 500}
 # Challenge pages and errors are never cached if a user turns the HTTP cache on.
 HTTPCACHE_IGNORE_HTTP_CODES = [403, 412, 500, 502, 503, 504, 521]
 TELNETCONSOLE_ENABLED = False
+
+# --- Several machines (crawler.distributed) ----------------------------------------------------
+# redis://host:port/db: the crawl's queue and duplicate filter live there, shared by workers.
+REDIS_URL = os.environ.get("REDIS_URL") or None
+# A worker with nothing to do for this long stops (seconds).
+REDIS_IDLE_TIMEOUT = 60.0
+# Start specs a worker takes at a time when idle, so workers going idle together share sites.
+REDIS_SPECS_PER_IDLE = 2
+# Per site, across all workers: requests in flight at most, seconds between two starts, and how
+# long a dead worker's token blocks its site.
+SITE_CONCURRENCY = 2
+SITE_DELAY = 0.5
+SITE_TOKEN_TTL = 300.0
+# Workers on one machine may share the embedded store (tests, small runs); across machines the
+# store must be MongoDB.
+EMBEDDED_STORE_SHARED = False

@@ -1,8 +1,18 @@
-"""Shared fixtures: the real reports bundled under fixtures/ and their verified labels."""
+"""Shared fixtures: the real reports bundled under fixtures/ and their verified labels, the
+demo portal, a Redis server, the stores the tests run on, and one way to run ``scrapy``.
+
+Layers: most tests are fast (parser, units on frozen pages, store API); the end-to-end tests
+that run ``scrapy`` in subprocesses are marked ``slow``. ``pytest -m "not slow"`` runs the
+fast layer alone.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -15,6 +25,14 @@ SEEDS = sorted((FIXTURES / "seeds").glob("*.txt"))
 REALDOCS = sorted(p for p in (FIXTURES / "realdocs").glob("r*.*"))
 HTML_TWINS = sorted((FIXTURES / "html").glob("*.html"))
 LABELLED = SEEDS + REALDOCS + HTML_TWINS
+
+DEMO = FIXTURES / "sites"
+DEMO_REGISTRY = DEMO / "registry.toml"
+#: The demo portal's sites, and which report (fixture stem) each report page holds.
+DEMO_SITES = "demo-trs,demo-hanweb,demo-gkmlpt,demo-jpaas,demo-plain"
+EXPECTED = json.loads((DEMO / "expected.json").read_text(encoding="utf-8"))
+#: Settings that make a crawl of the local demo portal fast.
+FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "RETRY_BACKOFF_BASE=0.05"]
 
 
 def label_for(path: Path) -> dict:
@@ -76,9 +94,78 @@ def redis_url(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def portal():
-    """The offline demo portal (crawler.demo_portal) on a free 127.0.0.1 port."""
-    from crawler import demo_portal
+    """The offline demo portal (demo.portal) on a free 127.0.0.1 port."""
+    from demo import portal as demo_portal
 
     server = demo_portal.serve(0)
     yield server
     server.shutdown()
+
+
+def path_of(portal, url: str) -> str:
+    return url[len(portal.base_url):]
+
+
+@dataclass
+class StoreTarget:
+    """The store a test's commands write to: the embedded one in ``data_dir``, or the real
+    MongoDB named by the environment's ``MONGO_URI``."""
+
+    data_dir: Path
+    mongo_uri: str | None = None
+
+    def env(self, **extra) -> dict:
+        env = dict(os.environ, DATA_DIR=str(self.data_dir), **extra)
+        env.pop("MONGO_URI", None)
+        if self.mongo_uri:
+            env["MONGO_URI"] = self.mongo_uri
+        return env
+
+    def open(self, **kwargs):
+        from crawler.store import Store
+
+        return Store(self.mongo_uri, self.data_dir, **kwargs)
+
+
+def store_target(kind: str, data_dir: Path) -> StoreTarget:
+    """``embedded``, or ``mongodb`` (a fresh database; skipped without ``MONGO_URI``)."""
+    if kind == "embedded":
+        return StoreTarget(data_dir)
+    uri = os.environ.get("MONGO_URI")
+    if not uri:
+        pytest.skip("MONGO_URI not set: this test ran on the embedded store only; set "
+                    "MONGO_URI=mongodb://host/db_test to run it on a real MongoDB too")
+    target = StoreTarget(data_dir, uri)
+    with target.open() as store:
+        store.client.drop_database(store.db.name)
+    return target
+
+
+def scrapy(*args, target: StoreTarget | None = None, data_dir: Path | None = None,
+           portal=None, env: dict | None = None, wait: bool = True, timeout: float = 300):
+    """Run ``scrapy ARGS`` in the project as a user does, on the store of ``target`` (or the
+    embedded store in ``data_dir``); with ``portal``, the demo registry at the portal's URL.
+    Returns the finished process (text output), or the running one with ``wait=False``."""
+    cmd = [sys.executable, "-m", "scrapy", *args]
+    if portal is not None:
+        cmd += ["-s", f"SITES_REGISTRY={DEMO_REGISTRY}", "-s", f"SITES_BASE_URL={portal.base_url}"]
+    if env is None:
+        target = target or (StoreTarget(Path(data_dir)) if data_dir is not None else None)
+        env = target.env() if target else {k: v for k, v in os.environ.items()
+                                           if k not in ("MONGO_URI", "DATA_DIR")}
+    if not wait:
+        return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True, encoding="utf-8")
+    return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True,
+                          encoding="utf-8", timeout=timeout)
+
+
+def stored(data_dir):
+    """(reports by url, pages without bodies, crawl runs) of an embedded store."""
+    from crawler.store import Store
+
+    with Store(None, data_dir) as store:
+        reports = {d["url"]: d for d in store.iter_reports()}
+        pages = list(store.pages.find({}, {"body": 0}))
+        crawls = list(store.crawls.find({}))
+    return reports, pages, crawls

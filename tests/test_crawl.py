@@ -3,48 +3,24 @@ offline demo portal on 127.0.0.1, into an embedded store. No mocked responses.""
 
 from __future__ import annotations
 
+import csv
 import json
-import os
 import signal
-import subprocess
-import sys
 import time
 
 import pytest
-from conftest import ROOT, label_for
+from conftest import DEMO_SITES, EXPECTED, FAST, ROOT, label_for, path_of, scrapy, stored
 
-from crawler.store import Store
-
-SITES = "demo-trs,demo-hanweb,demo-gkmlpt,demo-jpaas,demo-plain"
-EXPECTED = json.loads((ROOT / "fixtures" / "sites" / "expected.json").read_text(encoding="utf-8"))
-FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "RETRY_BACKOFF_BASE=0.05",
-        "-s", "LOG_LEVEL=INFO"]
+pytestmark = pytest.mark.slow
+SITES = DEMO_SITES
 
 
 def crawl(portal, data_dir, *args, extra=(), wait=True):
-    cmd = [sys.executable, "-m", "scrapy", "crawl", "reports",
-           "-s", f"SITES_REGISTRY={ROOT / 'fixtures' / 'sites' / 'registry.toml'}",
-           "-s", f"SITES_BASE_URL={portal.base_url}", *FAST, *extra, *args]
-    env = dict(os.environ, DATA_DIR=str(data_dir))
-    env.pop("MONGO_URI", None)
-    if not wait:
-        return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True)
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    proc = scrapy("crawl", "reports", *FAST, "-s", "LOG_LEVEL=INFO", *extra, *args,
+                  data_dir=data_dir, portal=portal, wait=wait)
+    if wait:
+        assert proc.returncode == 0, proc.stderr[-3000:]
     return proc
-
-
-def stored(data_dir):
-    with Store(None, data_dir) as store:
-        reports = {d["url"]: d for d in store.iter_reports()}
-        pages = list(store.pages.find({}, {"body": 0}))
-        crawls = list(store.crawls.find({}))
-    return reports, pages, crawls
-
-
-def path_of(portal, url):
-    return url[len(portal.base_url):]
 
 
 @pytest.fixture(scope="module")
@@ -155,11 +131,12 @@ def test_region_and_ad_hoc_start_url(portal, tmp_path):
 
 
 def test_bad_arguments_are_a_clear_error(portal, tmp_path):
-    cmd = [sys.executable, "-m", "scrapy", "crawl", "reports", "-a", "years=20x4",
-           "-s", f"SITES_REGISTRY={ROOT / 'fixtures' / 'sites' / 'registry.toml'}"]
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True,
-                          env=dict(os.environ, DATA_DIR=str(tmp_path)))
-    assert proc.returncode != 0 and "years must be YYYY or YYYY-YYYY" in proc.stderr
+    for bad, message in ((("-a", "years=20x4"), "years must be YYYY or YYYY-YYYY"),
+                         (("-a", "start_url=ftp://x.gov.cn/"), "must be an http(s) URL"),
+                         (("-a", "site=demo-trs", "-a", "bogus=1"), "unknown spider argument")):
+        proc = scrapy("crawl", "reports", *bad, data_dir=tmp_path, portal=portal)
+        assert proc.returncode == 2 and message in proc.stderr, proc.stderr[-2000:]
+        assert "Traceback" not in proc.stderr
 
 
 def test_killed_crawl_resumes_from_jobdir_without_loss(portal, tmp_path):
@@ -186,16 +163,24 @@ def test_killed_crawl_resumes_from_jobdir_without_loss(portal, tmp_path):
 
 
 def test_make_demo_entry_point(tmp_path):
-    """``make demo`` runs ``python -m crawler.demo``: crawl, export, summary; again: nothing new."""
+    """``make demo`` runs ``python -m demo``: crawl, export, summary, the next commands."""
+    import os
+    import subprocess
+    import sys
+
     env = dict(os.environ, DATA_DIR=str(tmp_path), DEMO_PORT="0")
     env.pop("MONGO_URI", None)
-    run = [sys.executable, "-m", "crawler.demo"]
-    first = subprocess.run(run, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    first = subprocess.run([sys.executable, "-m", "demo"], cwd=ROOT, env=env,
+                           capture_output=True, text=True, timeout=300)
     assert first.returncode == 0, first.stderr[-2000:]
     assert f"{len(EXPECTED)} reports in the store ({len(EXPECTED)} new this run)" in first.stdout
     assert "challenge:ruishu 1" in first.stdout
+    assert f"scrapy stats --data-dir {tmp_path}" in first.stdout
     rows = (tmp_path / "reports.csv").read_text(encoding="utf-8-sig").splitlines()
     assert len(rows) == 1 + len(EXPECTED)
+    # The next command the demo prints works on its store.
+    stats = scrapy("stats", "--data-dir", str(tmp_path))
+    assert f"{len(EXPECTED)} reports" in stats.stdout, stats.stderr
 
 
 def test_non_government_hosts_refused(full_crawl):
@@ -215,3 +200,39 @@ def test_https_falls_back_to_http_and_refresh_refetches(portal, tmp_path):
     refetched = {k for k, v in portal.hits.items() if v != before.get(k, 0)}
     assert {p for p in EXPECTED if p.startswith("/trs/")} <= refetched
     assert stored(tmp_path)[2][-1]["counts"]["reports/unchanged"] == 3
+
+
+def test_reparse_after_a_crawl_changes_nothing(portal, full_crawl):
+    """A record does not depend on the command that derived it: the crawl's records come back
+    the same from ``scrapy reparse`` (regions from the site registry included)."""
+    data, _ = full_crawl
+    before, _, _ = stored(data)
+    assert any(d["region"]["code"] == "440000" and d["site_region"] == "440000"
+               for d in before.values())  # the gkmlpt site's pages name no region themselves
+    proc = scrapy("reparse", data_dir=data)
+    assert proc.returncode == 0 and f"changed 0, unchanged {len(EXPECTED)}" in proc.stdout, (
+        proc.stdout + proc.stderr)
+    after, _, _ = stored(data)
+    volatile = {"parsed_at", "parser_version", "last_seen"}
+    for url, doc in before.items():
+        assert {k: v for k, v in after[url].items() if k not in volatile} == {
+            k: v for k, v in doc.items() if k not in volatile}, url
+
+
+def test_feed_exports_write_records(portal, tmp_path):
+    """``scrapy crawl reports -O out.jsonl`` / ``-O out.csv``: the records, beside the store."""
+    jsonl, wide = tmp_path / "out.jsonl", tmp_path / "out.csv"
+    crawl(portal, tmp_path / "data", "-a", "site=demo-trs", "-O", str(jsonl), "-O", str(wide))
+    records = [json.loads(line) for line in jsonl.read_text(encoding="utf-8").splitlines()]
+    reports, _, _ = stored(tmp_path / "data")
+    assert sorted(r["url"] for r in records) == sorted(reports) and len(records) == 3
+    for record in records:
+        stem = EXPECTED[path_of(portal, record["url"])]
+        assert record["tables"] == label_for(ROOT / "fixtures" / "labels" / f"{stem}.json")["tables"]
+        assert record["site"] == "demo-trs"
+    rows = list(csv.DictReader(wide.open(encoding="utf-8")))
+    assert sorted(r["url"] for r in rows) == sorted(reports)
+    by_url = {r["url"]: r for r in records}
+    for row in rows:
+        granted = by_url[row["url"]]["tables"]["applications"]["granted"]["total"]
+        assert row["applications.granted.total"] == str(granted)

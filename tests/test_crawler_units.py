@@ -7,10 +7,10 @@ import subprocess
 import sys
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, scrapy
 from scrapy.http import Headers
 
-from crawler import challenge, cms, picking
+from crawler import challenge, cms, crawlspec, picking
 from crawler import sites as registry
 from crawler.cms import trs
 
@@ -35,11 +35,11 @@ def test_report_titles(title, ok):
 
 def test_title_year_and_years_argument():
     assert picking.title_year("X2023年度政府信息公开工作年度报告") == 2023
-    assert picking.parse_years("2019-2024") == (2019, 2024)
-    assert picking.parse_years("2023") == (2023, 2023)
+    assert crawlspec.parse_years("2019-2024") == (2019, 2024)
+    assert crawlspec.parse_years("2023") == (2023, 2023)
     for bad in ("2024-2019", "20x4", "2019-"):
         with pytest.raises(ValueError):
-            picking.parse_years(bad)
+            crawlspec.parse_years(bad)
 
 
 def test_trs_paging_both_forms():
@@ -77,13 +77,24 @@ def test_registry_check_finds_problems(tmp_path):
     assert len(problems) == 5
 
 
-def scrapy(*args):
-    return subprocess.run([sys.executable, "-m", "scrapy", *args], cwd=ROOT, capture_output=True,
-                          text=True, encoding="utf-8")
-
-
+@pytest.mark.slow
 def test_sites_command():
     listed = scrapy("sites", "--region", "54")
     assert listed.returncode == 0 and "540000" in listed.stdout
     checked = scrapy("sites", "--check")
     assert checked.returncode == 0 and "0 problems" in checked.stdout
+
+
+@pytest.mark.slow
+def test_wheel_holds_what_it_needs_at_run_time(tmp_path):
+    """``pip install .`` gives a package whose ``scrapy sites`` works: the registry ships."""
+    import zipfile
+
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                            "-q", "-w", str(tmp_path), str(ROOT)], capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr[-2000:]
+    (wheel,) = tmp_path.glob("*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert {"crawler/sites/registry.toml", "crawler/commands/import-files.py",
+            "crawler/commands/replay-journal.py", "crawler/store/database.py",
+            "parsers/templates.py"} <= names

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 
 import pytest
-from conftest import ROOT
-from test_crawl import EXPECTED, SITES, path_of, stored
+from conftest import DEMO_SITES as SITES
+from conftest import EXPECTED, path_of, stored
+from conftest import scrapy as run_scrapy
 
-from crawler import demo_portal
+from demo import portal as demo_portal
+
+pytestmark = pytest.mark.slow
 
 POLITE = ["-s", "SITE_CONCURRENCY=1", "-s", "SITE_DELAY=0.25"]
 
@@ -43,13 +44,7 @@ def env_for(redis_url, data_dir):
 
 
 def scrapy(portal, env, *args, wait=True):
-    cmd = [sys.executable, "-m", "scrapy", *args,
-           "-s", f"SITES_REGISTRY={ROOT / 'fixtures' / 'sites' / 'registry.toml'}",
-           "-s", f"SITES_BASE_URL={portal.base_url}"]
-    if not wait:
-        return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True)
-    return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    return run_scrapy(*args, portal=portal, env=env, wait=wait)
 
 
 def worker(portal, env, *extra):

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import signal
 import subprocess
 import sys
 import time
 
-from conftest import ROOT
-from test_crawl import EXPECTED
+import pytest
+from conftest import EXPECTED, scrapy
 
 from crawler import sites as registry
 from crawler.schedule import interval
@@ -21,23 +20,16 @@ FAST = ["--crawl-set", "DOWNLOAD_DELAY=0", "--crawl-set", "AUTOTHROTTLE_ENABLED=
 
 
 def schedule(portal, data, *args, wait=True):
-    cmd = [sys.executable, "-m", "scrapy", "schedule", "--data-dir", str(data),
-           "-s", f"SITES_REGISTRY={ROOT / 'fixtures' / 'sites' / 'registry.toml'}",
-           "-s", f"SITES_BASE_URL={portal.base_url}", *FAST, *args]
-    env = dict(os.environ)
-    env.pop("MONGO_URI", None)
-    env.pop("DATA_DIR", None)
+    proc = scrapy("schedule", "--data-dir", str(data), *FAST, *args, portal=portal, wait=wait)
     if not wait:
-        return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True)
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+        return proc
     assert proc.returncode == 0, proc.stderr[-2000:]
     return proc.stdout
 
 
 def state(data):
     with Store(None, data) as store:
-        return {d["_id"]: d for d in store.db["schedule"].find({})}, store.crawls.count_documents({})
+        return store.schedule_state(), store.crawls.count_documents({})
 
 
 def test_cadence_follows_the_law_calendar():
@@ -49,6 +41,7 @@ def test_cadence_follows_the_law_calendar():
     assert interval(daily, dt.datetime(2026, 6, 1)) == dt.timedelta(days=1)
 
 
+@pytest.mark.slow
 def test_due_crawls_run_others_skipped_and_state_survives(portal, tmp_path):
     sites = "--site", "demo-trs,demo-plain"
     out = schedule(portal, tmp_path, "--once", "--now", "2026-02-10T08:00:00", *sites)
@@ -66,6 +59,7 @@ def test_due_crawls_run_others_skipped_and_state_survives(portal, tmp_path):
     assert state(tmp_path)[1] == 4
 
 
+@pytest.mark.slow
 def test_no_overlap_and_interrupted_runs_picked_up(portal, tmp_path):
     sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
@@ -74,7 +68,7 @@ def test_no_overlap_and_interrupted_runs_picked_up(portal, tmp_path):
         with Store(None, tmp_path) as store:
             # demo-trs is being crawled right now (a live process); demo-plain's last run was
             # cut off by a crash (its process is gone).
-            store.db["schedule"].insert_many([
+            store.schedule.insert_many([
                 {"_id": "demo-trs", "last_started": dt.datetime(2026, 1, 1),
                  "running": {"pid": sleeper.pid, "host": socket.gethostname()}},
                 {"_id": "demo-plain", "last_started": dt.datetime(2026, 2, 28),
@@ -89,6 +83,7 @@ def test_no_overlap_and_interrupted_runs_picked_up(portal, tmp_path):
         sleeper.kill()
 
 
+@pytest.mark.slow
 def test_long_lived_scheduler_restarts_without_rerunning(portal, tmp_path):
     proc = schedule(portal, tmp_path, "--tick", "0.5", "--site", "demo-trs", wait=False)
     deadline = time.time() + 120

@@ -5,32 +5,26 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import subprocess
-import sys
 
 import pytest
-from conftest import REALDOCS, ROOT, SEEDS, label_for
+from conftest import REALDOCS, ROOT, SEEDS, label_for, scrapy, store_target
 
 from crawler.store import MAX_BODY, BodyTooLarge, Store
 from parsers import parse_page
 
-REAL = os.environ.get("MONGO_URI")
+KINDS = ["embedded", "mongodb"]
 
 
-@pytest.fixture(params=["embedded", "mongodb"])
+@pytest.fixture(params=KINDS)
 def store(request, tmp_path):
-    if request.param == "mongodb":
-        if not REAL:
-            pytest.skip("MONGO_URI not set: these store tests ran on the embedded store only; "
-                        "set MONGO_URI=mongodb://host/db to run them on a real MongoDB")
-        s = Store(REAL)
-        s.db.client.drop_database(s.db.name)
-        s = Store(REAL)
-    else:
-        s = Store(None, tmp_path / "data")
-    yield s
-    s.close()
+    with store_target(request.param, tmp_path / "data").open() as s:
+        yield s
+
+
+def test_embedded_store_is_embedded_whatever_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("MONGO_URI", "mongodb://127.0.0.1:1/nowhere")
+    with Store(None, tmp_path / "data") as s:
+        assert s.embedded and (tmp_path / "data").is_dir()
 
 
 def test_same_page_twice_moves_only_last_seen(store):
@@ -66,49 +60,46 @@ def test_oversized_body_refused_with_reason(store):
     assert store.pages.count_documents({}) == 0
 
 
-def scrapy(*args, data_dir):
-    env = dict(os.environ, DATA_DIR=str(data_dir))
-    env.pop("MONGO_URI", None)
-    return subprocess.run([sys.executable, "-m", "scrapy", *args], capture_output=True, text=True,
-                          encoding="utf-8", cwd=ROOT, env=env)
-
-
-@pytest.fixture(scope="module")
-def imported(tmp_path_factory):
-    data = tmp_path_factory.mktemp("data")
+@pytest.fixture(scope="module", params=KINDS)
+def imported(request, tmp_path_factory):
+    """The bundled reports imported with ``scrapy import-files`` into a store of each kind."""
+    target = store_target(request.param, tmp_path_factory.mktemp("data"))
     proc = scrapy("import-files", str(ROOT / "fixtures" / "seeds"), str(ROOT / "fixtures" / "realdocs"),
-                  data_dir=data)
+                  target=target)
     assert proc.returncode == 0, proc.stderr
     assert "new 9" in proc.stdout
-    return data
+    return target
 
 
+@pytest.mark.slow
 def test_import_files_is_idempotent(imported):
-    proc = scrapy("import-files", str(ROOT / "fixtures" / "seeds"), data_dir=imported)
+    proc = scrapy("import-files", str(ROOT / "fixtures" / "seeds"), target=imported)
     assert "new 0, changed 0, unchanged 5" in proc.stdout
 
 
+@pytest.mark.slow
 def test_export_jsonl_and_filters(imported, tmp_path):
     out = tmp_path / "all.jsonl"
-    assert scrapy("export", "-o", str(out), data_dir=imported).returncode == 0
+    assert scrapy("export", "-o", str(out), target=imported).returncode == 0
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert len(records) == 9
     for record in records:
         stem = record["url"].rsplit("/", 1)[1].rsplit(".", 1)[0]
         assert record["tables"] == label_for(ROOT / "fixtures" / "labels" / f"{stem}.json")["tables"]
     out2 = tmp_path / "2019.jsonl"
-    scrapy("export", "-o", str(out2), "--template", "2019", data_dir=imported)
+    scrapy("export", "-o", str(out2), "--template", "2019", target=imported)
     assert {json.loads(x)["organ"] for x in out2.read_text(encoding="utf-8").splitlines()} == {
         "陇西县财政局", "平潭综合实验区金井片区管理局"}
     out3 = tmp_path / "failed.jsonl"
-    scrapy("export", "-o", str(out3), "--failed-checks", data_dir=imported)
+    scrapy("export", "-o", str(out3), "--failed-checks", target=imported)
     assert len(out3.read_text(encoding="utf-8").splitlines()) == 3
 
 
+@pytest.mark.slow
 def test_export_csv_wide_and_long_read_back(imported, tmp_path):
     wide, long = tmp_path / "wide.csv", tmp_path / "long.csv"
-    assert scrapy("export", "-o", str(wide), data_dir=imported).returncode == 0
-    assert scrapy("export", "-o", str(long), "--format", "csv-long", data_dir=imported).returncode == 0
+    assert scrapy("export", "-o", str(wide), target=imported).returncode == 0
+    assert scrapy("export", "-o", str(long), "--format", "csv-long", target=imported).returncode == 0
     assert wide.read_bytes().startswith(b"\xef\xbb\xbf")  # Excel opens UTF-8 with a BOM
     rows = list(csv.DictReader(wide.open(encoding="utf-8-sig")))
     lasa = next(r for r in rows if r["organ"] == "拉萨市财政局")
@@ -121,6 +112,7 @@ def test_export_csv_wide_and_long_read_back(imported, tmp_path):
     assert (fee["value"], fee["raw"]) == ("-3", "减 3")
 
 
+@pytest.mark.slow
 def test_formula_cells_are_neutralised(tmp_path):
     data = tmp_path / "data"
     page = ("<html><body><h1>=HYPERLINK(\"http://x\")县2023年政府信息公开工作年度报告</h1>"
@@ -138,20 +130,24 @@ def test_formula_cells_are_neutralised(tmp_path):
     assert raw == ["'-", "0", "0"]
 
 
+@pytest.mark.slow
 def test_reparse_updates_changed_records(imported):
-    with Store(None, imported) as store:
+    with imported.open() as store:
         url = next(d["url"] for d in store.reports.find({}, {"url": 1}) if d["url"].endswith("r002.html"))
         store.reports.update_one({"url": url}, {"$set": {"tables": {}, "parser_version": "0.9"}})
-    proc = scrapy("reparse", "--below-version", "1.0", data_dir=imported)
+    proc = scrapy("reparse", "--below-version", "1.0", target=imported)
     assert proc.returncode == 0 and "changed 1, unchanged 0, failed 0" in proc.stdout
-    with Store(None, imported) as store:
+    bad = scrapy("reparse", "--below-version", "banana", target=imported)
+    assert bad.returncode == 2 and "not a version" in bad.stderr and "Traceback" not in bad.stderr
+    with imported.open() as store:
         assert store.reports.find_one({"url": url})["tables"] == label_for(REALDOCS[1])["tables"]
-    proc = scrapy("reparse", data_dir=imported)
+    proc = scrapy("reparse", target=imported)
     assert "changed 0, unchanged 9" in proc.stdout
 
 
+@pytest.mark.slow
 def test_stats(imported):
-    proc = scrapy("stats", data_dir=imported)
+    proc = scrapy("stats", target=imported)
     assert proc.returncode == 0
     assert "9 reports, 9 pages" in proc.stdout
     assert "applications.row_sum" in proc.stdout and "上海市" in proc.stdout
@@ -188,11 +184,13 @@ def test_transient_failure_is_retried(tmp_path):
         assert not store.journal.path.exists()
 
 
-def test_outage_mid_run_is_journaled_then_replayed(tmp_path):
-    data = tmp_path / "data"
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.slow
+def test_outage_mid_run_is_journaled_then_replayed(kind, tmp_path):
+    target = store_target(kind, tmp_path / "data")
     docs = [(f"https://www.example.gov.cn/{p.stem}.html", p.read_bytes()) for p in SEEDS + REALDOCS
             if p.suffix != ".csv"]
-    with Store(None, data, backoff=0.001, retries=2) as store:
+    with target.open(backoff=0.001, retries=2) as store:
         outage = store.pages = Outage(store.pages)
         statuses = []
         for i, (url, body) in enumerate(docs):
@@ -202,9 +200,9 @@ def test_outage_mid_run_is_journaled_then_replayed(tmp_path):
         assert len(store.journal.entries()) == 4
         assert store.reports.count_documents({}) == len(docs) - 4
     # Later, from the command line: nothing was lost.
-    proc = scrapy("replay-journal", data_dir=data)
+    proc = scrapy("replay-journal", target=target)
     assert proc.returncode == 0 and "new 4" in proc.stdout, proc.stdout + proc.stderr
-    with Store(None, data) as store:
+    with target.open() as store:
         assert store.reports.count_documents({}) == len(docs)
         assert not store.journal.path.exists()
         for url, body in docs:
@@ -212,13 +210,14 @@ def test_outage_mid_run_is_journaled_then_replayed(tmp_path):
             assert store.page_body(doc["page_sha256"]) == body
 
 
+@pytest.mark.slow
 def test_export_xlsx_and_parquet_read_back(imported, tmp_path):
     import openpyxl
     import pyarrow.parquet as pq
 
     xlsx, parquet, jsonl = tmp_path / "r.xlsx", tmp_path / "r.parquet", tmp_path / "r.jsonl"
     for out in (xlsx, parquet, jsonl):
-        proc = scrapy("export", "-o", str(out), data_dir=imported)
+        proc = scrapy("export", "-o", str(out), target=imported)
         assert proc.returncode == 0, proc.stderr
     records = {json.loads(x)["url"]: json.loads(x) for x in jsonl.read_text(encoding="utf-8").splitlines()}
     wb = openpyxl.load_workbook(xlsx, read_only=True)

@@ -15,7 +15,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from crawler import distributed
-from crawler.spiders.reports import ReportsSpider, _years
+from crawler.crawlspec import CrawlSpec
 
 
 class Command(ScrapyCommand):
@@ -44,13 +44,15 @@ class Command(ScrapyCommand):
         if sum(bool(x) for x in (opts.region, opts.site, opts.url)) != 1:
             raise UsageError("give one of --region, --site or --url", print_help=False)
         try:
-            _years(opts.years)
-            sites = [] if opts.url else ReportsSpider._resolve(self.settings, opts.site,
-                                                               opts.region, None)
+            spec = CrawlSpec.parse(site=opts.site, region=opts.region, start_url=opts.url,
+                                   years=opts.years, refresh=opts.refresh)
+            sites = spec.sites(self.settings)
         except ValueError as exc:
             raise UsageError(str(exc), print_help=False) from exc
-        extra = {k: v for k, v in (("years", opts.years), ("refresh", opts.refresh)) if v}
-        specs = [{"url": opts.url, **extra}] if opts.url else [{"site": s.id, **extra} for s in sites]
+        # One spec per site, so that the sites of a region spread over the workers.
+        options = CrawlSpec(years=spec.years, refresh=spec.refresh).arguments()
+        specs = ([{"start_url": opts.url, **options}] if opts.url
+                 else [{"site": s.id, **options} for s in sites])
         queue = distributed.StartQueue(distributed.connect(url))
         for spec in specs:
             queue.push(spec)

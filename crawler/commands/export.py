@@ -11,8 +11,8 @@ from pathlib import Path
 
 from scrapy.exceptions import UsageError
 
-from crawler import exporters
-from crawler.storecommand import StoreCommand
+from crawler.store import exporters
+from crawler.store.command import StoreCommand
 
 FORMATS = {".jsonl": "jsonl", ".json": "jsonl", ".csv": "csv", ".xlsx": "xlsx",
            ".parquet": "parquet", ".pq": "parquet"}

@@ -1,4 +1,8 @@
-"""``scrapy reparse``: re-run the parser on stored raw pages (no network)."""
+"""``scrapy reparse``: derive the records again from the stored raw pages (no network).
+
+The records are derived as the crawl derived them (:func:`crawler.derive.derive_record`, with
+the origin stored on each report), so with an unchanged parser nothing changes.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +10,22 @@ import datetime as dt
 import fnmatch
 import sys
 
+from packaging.version import InvalidVersion, Version
 from scrapy.exceptions import UsageError
 
-from crawler.storecommand import StoreCommand
-from parsers import PARSER_VERSION, parse_page
+from crawler.derive import Origin, derive_record
+from crawler.store.command import StoreCommand
+from parsers import PARSER_VERSION
 
 # Keys that describe the parse run rather than the page: not a change of the record.
 _VOLATILE = {"parsed_at", "parser_version"}
 
 
-def _version(v: str) -> tuple:
-    return tuple(int(p) if p.isdigit() else p for p in str(v).split("."))
+def _version(v) -> Version:
+    try:
+        return Version(str(v))
+    except InvalidVersion:
+        return Version("0")
 
 
 class Command(StoreCommand):
@@ -33,35 +42,43 @@ class Command(StoreCommand):
         parser.add_argument("--url", help="only URLs matching this glob")
 
     def run(self, args, opts):
+        if args:
+            raise UsageError(f"unexpected argument(s): {' '.join(args)}")
+        below = None
+        if opts.below_version:
+            try:
+                below = Version(opts.below_version)
+            except InvalidVersion as exc:
+                raise UsageError(f"--below-version: not a version: {opts.below_version!r}",
+                                 print_help=False) from exc
         query: dict = {}
         if opts.since:
             try:
                 query["last_seen"] = {"$gte": dt.datetime.fromisoformat(opts.since)}
             except ValueError as exc:
-                raise UsageError(f"--since: not a date: {opts.since!r}") from exc
+                raise UsageError(f"--since: not a date: {opts.since!r}", print_help=False) from exc
         counts = {"changed": 0, "unchanged": 0, "failed": 0}
         tty = sys.stderr.isatty()
         with self.open_store(opts) as store:
-            total = store.reports.count_documents(query)
+            total = store.count_reports(query)
             for n, old in enumerate(store.iter_reports(query), 1):
                 url = old["url"]
                 if opts.url and not fnmatch.fnmatch(url, opts.url):
                     continue
-                if opts.below_version and _version(old.get("parser_version", "0")) >= _version(
-                        opts.below_version):
+                if below and _version(old.get("parser_version", "0")) >= below:
                     continue
                 page = store.page(old["page_sha256"])
                 if page is None:
                     counts["failed"] += 1
                     print(f"{url}: page {old['page_sha256'][:12]} missing", file=sys.stderr)
                     continue
-                record = parse_page(page["body"], url=url, content_type=page.get("content_type"))
+                record = derive_record(page["body"], url, page.get("content_type"),
+                                       Origin.of_report(old))
                 if any(old.get(k) != v for k, v in record.items() if k not in _VOLATILE):
                     store.replace_record(url, record)
                     counts["changed"] += 1
                 else:
-                    store.reports.update_one({"url": url},
-                                             {"$set": {"parser_version": PARSER_VERSION}})
+                    store.mark_parsed(url, PARSER_VERSION)
                     counts["unchanged"] += 1
                 if tty:
                     width = 30

@@ -15,7 +15,7 @@ from scrapy.exceptions import UsageError
 
 from crawler import sites as registry
 from crawler.schedule import Scheduler, crawl_command
-from crawler.storecommand import StoreCommand
+from crawler.store.command import StoreCommand
 
 
 class Command(StoreCommand):
@@ -50,10 +50,17 @@ class Command(StoreCommand):
             if self.settings.get(name):
                 passed += ["-s", f"{name}={self.settings.get(name)}"]
         for item in opts.crawl_set:
+            name, sep, _ = item.partition("=")
+            if not sep or not name.strip():
+                raise UsageError(f"--crawl-set takes NAME=VALUE, got {item!r}", print_help=False)
             passed += ["-s", item]
+        # The crawls use this command's store, whatever named it (-s, --data-dir, environment).
         env = dict(os.environ)
-        if opts.data_dir:
-            env["DATA_DIR"] = opts.data_dir
+        for name, value in (("MONGO_URI", self.settings.get("MONGO_URI")),
+                            ("DATA_DIR", opts.data_dir or self.settings.get("DATA_DIR")),
+                            ("JOURNAL_PATH", self.settings.get("JOURNAL_PATH"))):
+            if value:
+                env[name] = str(value)
         with self.open_store(opts) as store:
             scheduler = Scheduler(store, sites, crawl_command(passed), env=env,
                                   max_parallel=opts.max_parallel)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crawler.storecommand import StoreCommand
+from crawler.store.command import StoreCommand
 
 
 def _table(title: str, rows: list[tuple]) -> str:
@@ -18,18 +18,10 @@ class Command(StoreCommand):
 
     def run(self, args, opts):
         with self.open_store(opts) as store:
-            r = store.reports
-
-            def group(field):
-                out = list(r.aggregate([{"$group": {"_id": f"${field}", "n": {"$sum": 1}}}]))
-                return sorted(((d["_id"], d["n"]) for d in out), key=lambda x: str(x[0]))
-
-            failing = list(r.aggregate([{"$unwind": "$checks"}, {"$match": {"checks.ok": False}},
-                                        {"$group": {"_id": "$checks.rule", "n": {"$sum": 1}}}]))
-            print(f"{r.count_documents({})} reports, {store.pages.count_documents({})} pages "
+            print(f"{store.count_reports()} reports, {store.count_pages()} pages "
                   f"in the {store.describe()}")
-            print(_table("by year", group("year")))
-            print(_table("by province", group("region.province")))
-            print(_table("by template", group("template")))
-            print(_table("failing checks by rule", sorted((d["_id"], d["n"]) for d in failing)))
-            print(_table("reports without tables", [("", r.count_documents({"tables": {}}))]))
+            print(_table("by year", store.counts_by("year")))
+            print(_table("by province", store.counts_by("region.province")))
+            print(_table("by template", store.counts_by("template")))
+            print(_table("failing checks by rule", store.failing_rules()))
+            print(_table("reports without tables", [("", store.count_reports({"tables": {}}))]))

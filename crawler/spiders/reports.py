@@ -16,7 +16,6 @@ Attachments of report pages (PDF, Word, WPS, Excel) are fetched and stored as pa
 from __future__ import annotations
 
 import logging
-import os
 import time
 from urllib.parse import urlsplit
 
@@ -24,86 +23,45 @@ import scrapy
 from scrapy.exceptions import DontCloseSpider
 
 from crawler import cms, distributed, picking
+from crawler import meta as M
 from crawler import sites as registry
+from crawler.crawlspec import CrawlSpec, adhoc_site
 from crawler.items import PageItem
-from crawler.storage import store_for
+from crawler.store import KEPT_HEADERS, Store
 from parsers.decode import decode
 
 logger = logging.getLogger(__name__)
 
 ATTACHMENT_SUFFIXES = (".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".zip", ".rar", ".ofd")
-HEADERS_KEPT = ("content-type", "last-modified", "etag", "content-length")
-
-
-def _years(spec):
-    try:
-        return picking.parse_years(spec)
-    except ValueError as exc:
-        raise ValueError(f"-a years: {exc}") from exc
-
-
-def _flag(value) -> bool:
-    return str(value or "").lower() in ("1", "true", "yes")
-
-
-def adhoc_site(url: str) -> registry.Site:
-    """A site made up for one start URL: its host is allowed for that crawl, whatever it is."""
-    host = urlsplit(url).netloc.lower()
-    if not host:
-        raise ValueError(f"-a start_url: not a URL: {url!r}")
-    return registry.Site(id=f"adhoc-{host.replace(':', '-')}", name=host, region=None,
-                         level="other", home=url, columns=(url,), columns_are_hints=False,
-                         hosts=(host,))
 
 
 class ReportsSpider(scrapy.Spider):
     name = "reports"
 
-    def __init__(self, site=None, region=None, years=None, start_url=None, refresh=None, **kw):
-        super().__init__(**kw)
-        self.arguments = {k: v for k, v in dict(site=site, region=region, years=years,
-                                                  start_url=start_url, refresh=refresh).items() if v}
-        self.years = _years(years)
-        self.refresh = _flag(refresh)
-        self.site_ids = [s.strip() for s in site.split(",")] if site else None
-        self.region = region
-        self.start_url = start_url
+    def __init__(self, **arguments):
+        # Scrapy passes its own keyword arguments besides the user's -a ones.
+        own = {k: arguments.pop(k) for k in ("name", "start_urls") if k in arguments}
+        super().__init__(**own)
+        self.spec = CrawlSpec.parse(**arguments)
+        self.arguments = self.spec.arguments()
         self.stored: set[str] | None = None
         self.sites_by_id: dict[str, registry.Site] = {}
 
     # --- arguments, settings, targets -------------------------------------------------------
 
     @classmethod
-    def validate_arguments(cls, settings, site=None, region=None, years=None, start_url=None,
-                           refresh=None, **_):
+    def validate_arguments(cls, settings, **arguments):
         """Raise ValueError with a message a user can act on (``scrapy crawl`` shows it)."""
-        _years(years)
+        spec = CrawlSpec.parse(**arguments)
         url = distributed.redis_url(settings)
-        if url and not (os.environ.get("MONGO_URI") or settings.get("MONGO_URI")) \
-                and not settings.getbool("EMBEDDED_STORE_SHARED"):
+        if url and not settings.get("MONGO_URI") and not settings.getbool("EMBEDDED_STORE_SHARED"):
             raise ValueError(
                 "REDIS_URL is set, but the store is the embedded one, which workers on other "
                 "machines cannot reach: set MONGO_URI=mongodb://host/db for all workers (or "
                 "-s EMBEDDED_STORE_SHARED=1 when every worker runs on this machine)")
-        if url and not (site or region or start_url):
+        if url and spec.is_empty:
             return  # a worker: its work comes from `scrapy enqueue`
-        cls._resolve(settings, site, region, start_url)
-
-    @staticmethod
-    def _resolve(settings, site, region, start_url) -> list[registry.Site]:
-        if start_url:
-            return [adhoc_site(start_url)]
-        if not site and not region:
-            raise ValueError("give -a site=ID[,ID], -a region=CODE or -a start_url=URL")
-        sites = registry.load(settings.get("SITES_REGISTRY"), settings.get("SITES_BASE_URL"))
-        try:
-            chosen = registry.select(sites, [s.strip() for s in site.split(",")] if site else None,
-                                     region)
-        except KeyError as exc:
-            raise ValueError(str(exc).strip("'\"")) from exc
-        if not chosen:
-            raise ValueError(f"no site in the registry has a region code starting {region!r}")
-        return chosen
+        spec.sites(settings)
 
     @classmethod
     def update_settings(cls, settings):
@@ -121,15 +79,14 @@ class ReportsSpider(scrapy.Spider):
         settings = crawler.settings
         url = distributed.redis_url(settings)
         spider.start_queue = distributed.StartQueue(distributed.connect(url)) if url else None
-        spider.idle_timeout = settings.getfloat("REDIS_IDLE_TIMEOUT", 60)
-        spider.specs_per_idle = settings.getint("REDIS_SPECS_PER_IDLE", 2)
+        spider.idle_timeout = settings.getfloat("REDIS_IDLE_TIMEOUT")
+        spider.specs_per_idle = settings.getint("REDIS_SPECS_PER_IDLE")
         spider._idle_since = None
-        if spider.start_queue is not None and not spider.arguments:
+        if spider.start_queue is not None and spider.spec.is_empty:
             spider.targets = []
         else:
-            spider.targets = cls._resolve(settings, spider.site_ids and ",".join(spider.site_ids),
-                                          spider.region, spider.start_url)
-        registry_sites = [] if spider.start_url else registry.load(
+            spider.targets = spider.spec.sites(settings)
+        registry_sites = [] if spider.spec.start_url else registry.load(
             settings.get("SITES_REGISTRY"), settings.get("SITES_BASE_URL"))
         spider.sites_by_id = {s.id: s for s in registry_sites + spider.targets}
         spider.allowed_hosts = frozenset(h for s in spider.sites_by_id.values() for h in s.hosts)
@@ -139,19 +96,18 @@ class ReportsSpider(scrapy.Spider):
 
     def _is_stored(self, url: str) -> bool:
         if self.stored is None:
-            store = store_for(self.crawler)
-            self.stored = {d["url"] for d in store.reports.find({}, {"url": 1})}
+            self.stored = Store.for_crawler(self.crawler).stored_urls()
         return url in self.stored
 
     async def start(self):
         for site in self.targets:
-            for request in self._site_requests(site, self.years, self.refresh):
+            for request in self._site_requests(site, self.spec):
                 yield request
 
-    def _site_requests(self, site, years, refresh):
+    def _site_requests(self, site, spec: CrawlSpec):
         if not site.obey_robots:
             logger.warning("site %s: robots.txt not obeyed (registry override)", site.id)
-        common = {"years": years, "refresh": refresh}
+        common = {M.YEARS: spec.years, M.REFRESH: spec.refresh}
         for url in site.columns or (site.home,):
             yield self._request(url, site, self.parse_page, cms_name=site.cms, meta=common)
         if site.columns and site.columns_are_hints:
@@ -159,19 +115,25 @@ class ReportsSpider(scrapy.Spider):
 
     # --- distributed: work from `scrapy enqueue` ---------------------------------------------
 
-    def _spec_requests(self, spec: dict):
-        years, refresh = _years(spec.get("years")), _flag(spec.get("refresh"))
-        if spec.get("url"):
-            site = adhoc_site(spec["url"])
+    def _spec_requests(self, arguments: dict):
+        """Requests for one enqueued spec (the arguments of :class:`CrawlSpec`, one site or
+        one start URL)."""
+        try:
+            spec = CrawlSpec.parse(**arguments)
+        except (TypeError, ValueError) as exc:
+            logger.error("enqueued spec %r refused: %s", arguments, exc)
+            return
+        if spec.start_url:
+            site = adhoc_site(spec.start_url)
             self.sites_by_id[site.id] = site
             self.allowed_hosts = self.allowed_hosts | set(site.hosts)
         else:
-            site = self.sites_by_id.get(spec.get("site"))
+            site = self.sites_by_id.get((spec.site_ids or ("",))[0])
             if site is None:
-                logger.error("enqueued site %r is not in this worker's registry", spec.get("site"))
+                logger.error("enqueued site %r is not in this worker's registry", spec.site_ids)
                 return
         self.targets.append(site)
-        yield from self._site_requests(site, years, refresh)
+        yield from self._site_requests(site, spec)
 
     def _on_idle(self):
         # A few specs at a time, so that workers going idle together share the sites out.
@@ -194,25 +156,25 @@ class ReportsSpider(scrapy.Spider):
     # --- requests ---------------------------------------------------------------------------
 
     def _request(self, url, site, callback, *, cms_name=None, depth=0, **extra):
-        meta = {"site": site.id, "download_slot": site.id, "allowed_hosts": site.hosts,
-                "cms": cms_name, "walk_depth": depth, **extra.pop("meta", {})}
+        meta = {M.SITE: site.id, M.DOWNLOAD_SLOT: site.id, M.ALLOWED_HOSTS: site.hosts,
+                M.CMS: cms_name, M.WALK_DEPTH: depth, **extra.pop("meta", {})}
         if not site.obey_robots:
             meta["dont_obey_robotstxt"] = True
         return scrapy.Request(url, callback=callback, meta=meta, errback=self.on_error, **extra)
 
     def _follow(self, response, url, callback, **kw):
         """A request that carries on the years and refresh of the page it was found on."""
-        meta = {"years": response.meta.get("years"), "refresh": response.meta.get("refresh"),
+        meta = {M.YEARS: response.meta.get(M.YEARS), M.REFRESH: response.meta.get(M.REFRESH),
                 **kw.pop("meta", {})}
         return self._request(url, self._site(response), callback, meta=meta, **kw)
 
     def _site(self, response) -> registry.Site:
         """The site a response belongs to. In a distributed crawl a worker also gets requests
         of ad hoc sites another worker started: those are rebuilt from the request."""
-        site_id = response.meta["site"]
+        site_id = response.meta[M.SITE]
         site = self.sites_by_id.get(site_id)
         if site is None:
-            hosts = tuple(response.meta.get("allowed_hosts") or (urlsplit(response.url).netloc,))
+            hosts = tuple(response.meta.get(M.ALLOWED_HOSTS) or (urlsplit(response.url).netloc,))
             site = registry.Site(id=site_id, name=hosts[0], region=None, level="other",
                                  home=response.url, columns_are_hints=False, hosts=hosts)
             self.sites_by_id[site_id] = site
@@ -232,9 +194,9 @@ class ReportsSpider(scrapy.Spider):
 
     def parse_page(self, response):
         page = self._page(response)
-        depth = response.meta.get("walk_depth", 0)
-        years = response.meta.get("years")
-        listing = cms.listing(page, response.meta.get("cms"))
+        depth = response.meta.get(M.WALK_DEPTH, 0)
+        years = response.meta.get(M.YEARS)
+        listing = cms.listing(page, response.meta.get(M.CMS))
         reports, stale = 0, 0
         for entry in listing.entries:
             if not picking.is_report_title(entry.title):
@@ -244,11 +206,11 @@ class ReportsSpider(scrapy.Spider):
             if years and year and not years[0] <= year <= years[1]:
                 stale += year < years[0]
                 continue
-            if not response.meta.get("refresh") and self._is_stored(entry.url):
+            if not response.meta.get(M.REFRESH) and self._is_stored(entry.url):
                 stale += 1
                 self.crawler.stats.inc_value("reports/skipped_stored")
                 continue
-            yield self._follow(response, entry.url, self.parse_report, meta={"title": entry.title})
+            yield self._follow(response, entry.url, self.parse_report, meta={M.TITLE: entry.title})
         # Stop paging when every report on this page is too old or already stored.
         if not (reports and stale == reports):
             for more in listing.pages:
@@ -278,14 +240,14 @@ class ReportsSpider(scrapy.Spider):
     # --- report pages and their attachments -------------------------------------------------
 
     def _headers(self, response) -> dict:
-        return {k: response.headers.get(k, b"").decode("latin-1") for k in HEADERS_KEPT
+        return {k: response.headers.get(k, b"").decode("latin-1") for k in KEPT_HEADERS
                 if response.headers.get(k)}
 
     def parse_report(self, response):
         site = self._site(response)
         yield PageItem(url=response.request.url, final_url=response.url, body=response.body,
                        status=response.status, headers=self._headers(response), site=site.id,
-                       region=site.region, kind="report", years=response.meta.get("years"))
+                       region=site.region, kind="report", years=response.meta.get(M.YEARS))
         if not isinstance(response, scrapy.http.TextResponse):
             return
         page = self._page(response)
@@ -293,10 +255,10 @@ class ReportsSpider(scrapy.Spider):
             path = urlsplit(link.url).path.lower()
             if path.endswith(ATTACHMENT_SUFFIXES) or "downfile.jsp" in path:
                 yield self._follow(response, link.url, self.parse_attachment,
-                                   meta={"report_url": response.url})
+                                   meta={M.REPORT_URL: response.url})
 
     def parse_attachment(self, response):
         yield PageItem(url=response.request.url, final_url=response.url, body=response.body,
                        status=response.status, headers=self._headers(response),
-                       site=response.meta["site"], kind="attachment",
-                       report_url=response.meta["report_url"])
+                       site=response.meta[M.SITE], kind="attachment",
+                       report_url=response.meta[M.REPORT_URL])

@@ -1,6 +1,6 @@
 """The store: raw pages and parsed records in MongoDB. The only module that touches the database.
 
-``MONGO_URI`` (setting or environment) names the database: ``mongodb://`` and ``mongodb+srv://``
+``MONGO_URI`` names the database: ``mongodb://`` and ``mongodb+srv://``
 URIs go to a real MongoDB through pymongo. Without it the store is embedded: litemongo keeps
 the same pymongo API in SQLite files under ``DATA_DIR`` (default ``./data``), so one code path
 serves a laptop and a cluster.
@@ -18,7 +18,7 @@ re-derives the report.
 
 Writes never lose data: :meth:`Store.save` retries with exponential backoff while the database
 is unreachable, and if it stays down appends the item to an append-only, fsynced JSONL journal
-(:class:`Journal`); :meth:`Store.replay_journal` (``scrapy replay-journal``) applies it later.
+(:class:`~crawler.store.journal.Journal`); :meth:`Store.replay_journal` (``scrapy replay-journal``) applies it later.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
-import json
 import logging
 import os
 import sqlite3
@@ -35,6 +34,8 @@ import zlib
 from pathlib import Path
 
 from pymongo.errors import ConnectionFailure
+
+from crawler.store.journal import Journal
 
 logger = logging.getLogger(__name__)
 
@@ -60,66 +61,28 @@ class BodyTooLarge(ValueError):
 TRANSIENT = (ConnectionFailure, sqlite3.OperationalError, OSError)
 
 
-class Journal:
-    """Append-only JSONL of items the database could not take; each line is fsynced."""
-
-    def __init__(self, path: str | os.PathLike):
-        self.path = Path(path)
-
-    def append(self, entry: dict) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        line = json.dumps(entry, ensure_ascii=False, default=str) + "\n"
-        with open(self.path, "a", encoding="utf-8") as f:
-            f.write(line)
-            f.flush()
-            os.fsync(f.fileno())
-
-    def entries(self) -> list[dict]:
-        if not self.path.exists():
-            return []
-        out = []
-        with open(self.path, encoding="utf-8") as f:
-            for line in f:
-                line = line.strip()
-                if line:
-                    try:
-                        out.append(json.loads(line))
-                    except json.JSONDecodeError:  # a line cut by a crash: keep it for a person
-                        out.append({"kind": "unreadable", "line": line})
-        return out
-
-    def rewrite(self, entries: list[dict]) -> None:
-        """Atomically replace the journal with ``entries`` (removed when empty)."""
-        if not entries:
-            self.path.unlink(missing_ok=True)
-            return
-        tmp = self.path.with_suffix(".tmp")
-        with open(tmp, "w", encoding="utf-8") as f:
-            for e in entries:
-                f.write(json.dumps(e, ensure_ascii=False, default=str) + "\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, self.path)
-
-
 class Store:
     """Pages, reports and crawls in one MongoDB database (real or embedded)."""
 
     def __init__(self, uri: str | None = None, data_dir: str | os.PathLike | None = None, *,
                  journal: str | os.PathLike | None = None, retries: int = 4,
                  backoff: float = 0.2):
-        uri = uri if uri is not None else os.environ.get("MONGO_URI") or None
-        self.uri = uri
+        """``uri`` names a MongoDB (``mongodb://``, ``mongodb+srv://``); None means the embedded
+        store under ``data_dir`` (default ``./data``). Nothing here reads the environment: the
+        Scrapy settings do (:meth:`from_settings`), so an embedded store asked for is embedded
+        whatever ``MONGO_URI`` says."""
+        self.uri = uri or None
         self.retries, self.backoff = retries, backoff
-        local = Path(data_dir or os.environ.get("DATA_DIR") or "data")
-        self.journal = Journal(journal or os.environ.get("JOURNAL_PATH") or local / "journal.jsonl")
-        if uri and uri.startswith(("mongodb://", "mongodb+srv://")):
+        local = Path(data_dir or "data")
+        self.journal = Journal(journal or local / "journal.jsonl")
+        if self.uri and self.uri.startswith(("mongodb://", "mongodb+srv://")):
             import pymongo
 
-            self.client = pymongo.MongoClient(uri, serverSelectionTimeoutMS=5000, tz_aware=False)
+            self.client = pymongo.MongoClient(self.uri, serverSelectionTimeoutMS=5000,
+                                              tz_aware=False)
             self.embedded = False
-            name = pymongo.uri_parser.parse_uri(uri).get("database") or DATABASE
-        elif uri:
+            name = pymongo.uri_parser.parse_uri(self.uri).get("database") or DATABASE
+        elif self.uri:
             raise ValueError(f"MONGO_URI must start with mongodb:// or mongodb+srv://, got {uri!r}")
         else:
             import litemongo
@@ -136,16 +99,27 @@ class Store:
         self.pages = self.db["pages"]
         self.reports = self.db["reports"]
         self.crawls = self.db["crawls"]
+        self.schedule = self.db["schedule"]
         # Processes opening one embedded store together (a scheduler's crawls, workers on one
         # machine) can meet SQLite's "database is locked" while files and indexes are created.
         self._retry(self.ensure_indexes)
 
     @classmethod
     def from_settings(cls, settings, data_dir: str | os.PathLike | None = None) -> Store:
-        """The store a Scrapy process names: MONGO_URI and DATA_DIR from the environment, else
-        from the settings (``data_dir`` overrides both for the embedded store)."""
-        uri = os.environ.get("MONGO_URI") or settings.get("MONGO_URI")
-        return cls(uri, data_dir or os.environ.get("DATA_DIR") or settings.get("DATA_DIR"))
+        """The store Scrapy settings name: ``MONGO_URI``, else the embedded store in
+        ``data_dir`` or ``DATA_DIR``; the journal at ``JOURNAL_PATH`` when set. (settings.py
+        reads these from the environment; ``-s`` on the command line wins over it.)"""
+        return cls(settings.get("MONGO_URI"), data_dir or settings.get("DATA_DIR"),
+                   journal=settings.get("JOURNAL_PATH"))
+
+    @classmethod
+    def for_crawler(cls, crawler) -> Store:
+        """The one store of a crawler process, shared by the spider (what is stored already),
+        the pipeline (what to store) and the crawl bookkeeping extension."""
+        store = getattr(crawler, "_govreports_store", None)
+        if store is None:
+            store = crawler._govreports_store = cls.from_settings(crawler.settings)
+        return store
 
     def close(self) -> None:
         self.client.close()
@@ -209,9 +183,11 @@ class Store:
 
     # --- reports ------------------------------------------------------------------------
 
-    def save_report(self, record: dict, *, page_sha256: str, site: str | None = None,
+    def save_report(self, record: dict, *, page_sha256: str, requested_url: str | None = None,
                     seen_at: dt.datetime | None = None) -> str:
-        """Upsert a report by url. Returns ``"new"``, ``"changed"`` or ``"unchanged"``.
+        """Upsert a report by url (the record's, the final URL). Returns ``"new"``,
+        ``"changed"`` or ``"unchanged"``. ``requested_url`` is the link the crawl followed,
+        kept beside the final URL so that a report behind a redirect is known as stored.
 
         The same page again only moves ``last_seen``; a new page body for the url replaces the
         record and appends the previous page hash to ``history``.
@@ -220,7 +196,9 @@ class Store:
         url = record["url"]
         old = self.reports.find_one({"url": url}, {"page_sha256": 1, "parser_version": 1,
                                                    "history": 1})
-        doc = dict(record, site=site, page_sha256=page_sha256, parsed_at=now, last_seen=now)
+        doc = dict(record, page_sha256=page_sha256, parsed_at=now, last_seen=now)
+        if requested_url and requested_url != url:
+            doc["requested_url"] = requested_url
         if old is None:
             doc.update(first_seen=now, history=[])
             self.reports.insert_one(doc)
@@ -253,6 +231,52 @@ class Store:
         """Write a re-derived record for an existing report (re-parsing: no new page)."""
         self.reports.update_one({"url": url}, {"$set": dict(record, parsed_at=utcnow())})
 
+    def report(self, url: str) -> dict | None:
+        """The stored report of ``url`` (without the database's ``_id``), or None."""
+        return self.reports.find_one({"url": url}, {"_id": 0})
+
+    def stored_urls(self) -> set[str]:
+        """Every report URL stored, requested and final: what an incremental crawl skips."""
+        urls = set()
+        for doc in self.reports.find({}, {"url": 1, "requested_url": 1}):
+            urls.add(doc["url"])
+            if doc.get("requested_url"):
+                urls.add(doc["requested_url"])
+        return urls
+
+    def count_reports(self, query: dict | None = None) -> int:
+        return self.reports.count_documents(query or {})
+
+    def count_pages(self) -> int:
+        return self.pages.count_documents({})
+
+    def mark_parsed(self, url: str, parser_version: str) -> None:
+        """Re-parsing gave the same record: only the parser version moves on."""
+        self.reports.update_one({"url": url}, {"$set": {"parser_version": parser_version}})
+
+    def counts_by(self, field: str, query: dict | None = None) -> list[tuple]:
+        """(value, number of reports) per distinct value of ``field`` (dotted), in value order."""
+        pipeline = [{"$match": query or {}}, {"$group": {"_id": f"${field}", "n": {"$sum": 1}}}]
+        out = [(d["_id"], d["n"]) for d in self.reports.aggregate(pipeline)]
+        return sorted(out, key=lambda x: str(x[0]))
+
+    def failing_rules(self, query: dict | None = None) -> list[tuple[str, int]]:
+        """(check rule, number of failing checks) over the reports matching ``query``."""
+        pipeline = [{"$match": query or {}}, {"$unwind": "$checks"},
+                    {"$match": {"checks.ok": False}},
+                    {"$group": {"_id": "$checks.rule", "n": {"$sum": 1}}}]
+        return sorted((d["_id"], d["n"]) for d in self.reports.aggregate(pipeline))
+
+    def site_summaries(self) -> list[dict]:
+        """Per stored report: site, year, organ, template and whether a check fails."""
+        out = []
+        for doc in self.reports.find({}, {"site": 1, "year": 1, "organ": 1, "template": 1,
+                                          "checks.ok": 1}):
+            out.append({"site": doc.get("site"), "year": doc.get("year"),
+                        "organ": doc.get("organ"), "template": doc.get("template"),
+                        "failed": any(not c.get("ok") for c in doc.get("checks") or [])})
+        return out
+
     # --- crawls ----------------------------------------------------------------------------
 
     def start_crawl(self, spider: str, arguments: dict | None = None) -> object:
@@ -267,20 +291,45 @@ class Store:
         self.crawls.update_one({"_id": crawl_id}, {"$set": {
             "finished_at": utcnow(), "finish_reason": reason, "counts": counts}})
 
+    def last_crawl(self) -> dict | None:
+        """The crawl run started last, or None."""
+        return self.crawls.find_one(sort=[("started_at", -1)])
+
+    def crawl(self, crawl_id) -> dict | None:
+        return self.crawls.find_one({"_id": crawl_id})
+
+    # --- schedule state ----------------------------------------------------------------------
+
+    def schedule_state(self, site_id: str | None = None):
+        """One site's schedule document (``{}`` if none), or, without ``site_id``, all of them
+        by site id."""
+        if site_id is None:
+            return {d["_id"]: d for d in self.schedule.find({})}
+        return self.schedule.find_one({"_id": site_id}) or {}
+
+    def running_schedules(self) -> list[dict]:
+        """Schedule documents of sites whose crawl is recorded as running."""
+        return list(self.schedule.find({"running": {"$ne": None}}))
+
+    def set_schedule_state(self, site_id: str, **fields) -> None:
+        self.schedule.update_one({"_id": site_id}, {"$set": fields}, upsert=True)
+
     # --- resilient writes -----------------------------------------------------------------
 
-    def save(self, url: str, body: bytes, record: dict, *, site: str | None = None,
-             final_url: str | None = None, status: int = 200, headers: dict | None = None,
-             encoding: str | None = None, fetched_at: dt.datetime | None = None) -> str:
-        """Store a page and its record; returns new/changed/unchanged, or ``"journaled"`` when
-        the database stayed unreachable through every retry and the item went to the journal.
+    def save(self, url: str, body: bytes, record: dict, *, final_url: str | None = None,
+             status: int = 200, headers: dict | None = None, encoding: str | None = None,
+             fetched_at: dt.datetime | None = None) -> str:
+        """Store a page (``url`` as requested, ``final_url`` after redirects) and its record
+        (see :mod:`crawler.derive`); returns new/changed/unchanged, or ``"journaled"`` when the
+        database stayed unreachable through every retry and the item went to the journal.
         """
         fetched_at = fetched_at or utcnow()
 
         def write():
             sha = self.save_page(url, body, final_url=final_url, status=status, headers=headers,
                                  encoding=encoding, fetched_at=fetched_at)
-            return self.save_report(record, page_sha256=sha, site=site, seen_at=fetched_at)
+            return self.save_report(record, page_sha256=sha, requested_url=url,
+                                    seen_at=fetched_at)
 
         try:
             return self._retry(write)
@@ -288,7 +337,7 @@ class Store:
             logger.error("store unreachable (%s): %s journaled to %s", exc, url, self.journal.path)
             self.journal.append({
                 "kind": "save", "url": url, "body_b64": base64.b64encode(body).decode("ascii"),
-                "record": record, "site": site, "final_url": final_url, "status": status,
+                "record": record, "final_url": final_url, "status": status,
                 "headers": headers or {}, "encoding": encoding,
                 "fetched_at": fetched_at.isoformat(), "error": f"{type(exc).__name__}: {exc}"})
             return "journaled"
@@ -317,7 +366,8 @@ class Store:
                 continue
             try:
                 status = self._retry(lambda e=entry: self.save_report(
-                    e["record"], site=e.get("site"), seen_at=dt.datetime.fromisoformat(e["fetched_at"]),
+                    e["record"], requested_url=e["url"],
+                    seen_at=dt.datetime.fromisoformat(e["fetched_at"]),
                     page_sha256=self.save_page(
                         e["url"], base64.b64decode(e["body_b64"]), final_url=e.get("final_url"),
                         status=e.get("status", 200), headers=e.get("headers"),

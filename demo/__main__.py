@@ -1,4 +1,4 @@
-"""``make demo`` (``python -m crawler.demo``): the main job, offline.
+"""``make demo`` (``python -m demo``): the main job, offline.
 
 Starts the demo portal on 127.0.0.1, crawls every demo site with the ``reports`` spider into the
 embedded store (``data/demo`` unless DATA_DIR is set), exports a CSV, and prints what was found:
@@ -14,9 +14,9 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from crawler import demo_portal
 from crawler import sites as registry
 from crawler.store import Store
+from demo import portal as demo_portal
 
 ROOT = Path(__file__).resolve().parent.parent
 REGISTRY = ROOT / "fixtures" / "sites" / "registry.toml"
@@ -51,23 +51,45 @@ def main() -> int:
 
 def summarise(data: Path, csv_path: Path) -> None:
     with Store(None, data) as store:
-        rows = list(store.reports.find({}, {"site": 1, "year": 1, "organ": 1, "checks": 1,
-                                            "template": 1}))
-        last = store.crawls.find_one(sort=[("started_at", -1)]) or {}
-    per = Counter((r.get("site"), r.get("year")) for r in rows)
-    failed = Counter(r.get("site") for r in rows if any(not c["ok"] for c in r.get("checks", [])))
+        rows = store.site_summaries()
+        last = store.last_crawl() or {}
+    per = Counter((r["site"], r["year"]) for r in rows)
+    failed = Counter(r["site"] for r in rows if r["failed"])
     print(f"\n{'site':14} {'year':>5} {'reports':>8}")
     for (site, year), n in sorted(per.items(), key=lambda x: (str(x[0][0]), x[0][1] or 0)):
         print(f"{site:14} {year or '-':>5} {n:>8}")
     counts = last.get("counts", {})
     print(f"\n{len(rows)} reports in the store ({counts.get('reports/new', 0)} new this run), "
-          f"{sum(1 for r in rows if r.get('template') == 'unknown')} without tables")
+          f"{sum(1 for r in rows if r['template'] == 'unknown')} without tables")
     print("reports whose own arithmetic fails a check: "
           + (", ".join(f"{s} {n}" for s, n in sorted(failed.items())) or "none"))
     challenges = {k: v for k, v in counts.items() if k.startswith("challenge:")}
     print("challenges met (counted, not stored): "
           + (", ".join(f"{k} {v}" for k, v in challenges.items()) or "none"))
     print(f"CSV: {csv_path}")
+    print(STAGED)
+    print(NEXT.format(data=_shown(data)))
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+STAGED = """
+The demo portal stages faults on purpose, so some log lines above are expected:
+  a page that fails with 500 once (retried, then stored), a slow page, a truncated page
+  (counted, not stored), a Ruishu 412 anti-bot challenge (counted, never bypassed), look-alike
+  pages (解读, 通知: never fetched) and a report published only as a PDF."""
+
+NEXT = """
+Next, on this demo store (the demo keeps its own store in {data}):
+  .venv/bin/scrapy stats --data-dir {data}
+  .venv/bin/scrapy export --data-dir {data} -o reports.xlsx
+  .venv/bin/scrapy reparse --data-dir {data}
+or set DATA_DIR={data} for every command."""
 
 
 if __name__ == "__main__":

@@ -1,11 +1,8 @@
-"""``scrapy replay-journal``: write the items journaled while the database was down.
-
-Registered as an entry point (``scrapy.commands``) for its hyphenated name.
-"""
+"""``scrapy replay-journal``: write the items journaled while the database was down."""
 
 from __future__ import annotations
 
-from crawler.storecommand import StoreCommand
+from crawler.store.command import StoreCommand
 
 
 class Command(StoreCommand):

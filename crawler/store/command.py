@@ -5,7 +5,7 @@ from __future__ import annotations
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from crawler.store import Store
+from crawler.store.database import Store
 
 
 class StoreCommand(ScrapyCommand):

@@ -1,6 +1,6 @@
 """An offline demo of government portals, on 127.0.0.1, for ``make demo`` and the tests.
 
-    python -m crawler.demo_portal [--port 8321]
+    python -m demo.portal [--port 8321]
 
 Serves ``fixtures/sites/`` (built by ``fixtures/sites/build_sites.py``): static pages as files,
 plus the dynamic routes real CMSs have — Hanweb ``dataproxy.jsp`` (XML), gkmlpt
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,6 +22,8 @@ from urllib.parse import parse_qs, urlsplit
 ROOT = Path(__file__).resolve().parent.parent / "fixtures" / "sites"
 TYPES = {".html": "text/html; charset=utf-8", ".htm": "text/html; charset=utf-8",
          ".txt": "text/plain; charset=utf-8", ".pdf": "application/pdf", "": "text/html; charset=utf-8"}
+#: Report links per page of the ``/bench/`` column.
+BENCH_PER_PAGE = 20
 RUISHU = (b'<!DOCTYPE html><html><head><meta content="' + b"x" * 300
           + b'"><script type="text/javascript" r="m">var _$a=1;</script>'
           b'<script src="/c.js" r="m"></script></head><body></body></html>')
@@ -31,9 +32,11 @@ RUISHU = (b'<!DOCTYPE html><html><head><meta content="' + b"x" * 300
 class Portal(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address, root: Path = ROOT):
+    def __init__(self, address, root: Path = ROOT, *, bench_reports: int = 200):
         super().__init__(address, Handler)
         self.root = root
+        self.bench_reports = bench_reports
+        self._bench_bodies: list[bytes] | None = None
         self.data = json.loads((root / "data.json").read_text(encoding="utf-8"))
         self.hits: dict[str, int] = {}
         self.lock = threading.Lock()
@@ -57,6 +60,16 @@ class Portal(ThreadingHTTPServer):
     def site_of(path: str) -> str:
         first = path.strip("/").split("/", 1)[0]
         return "jpaas" if first == "api-gateway" else first
+
+    @property
+    def bench_bodies(self) -> list[bytes]:
+        """The demo sites' report pages, which the ``/bench/`` column repeats."""
+        if self._bench_bodies is None:
+            expected = json.loads((self.root / "expected.json").read_text(encoding="utf-8"))
+            self._bench_bodies = [(self.root / p.lstrip("/")).read_bytes()
+                                  for p, stem in sorted(expected.items())
+                                  if stem and not p.startswith("/gkmlpt/")]
+        return self._bench_bodies
 
     def enter(self, path: str) -> str:
         site = self.site_of(path)
@@ -134,6 +147,26 @@ class Handler(BaseHTTPRequestHandler):
             return None
         return self._send(200, body, content_type)
 
+    def _bench(self, path, query):
+        """``/bench/``: a TRS-style column of ``bench_reports`` report pages (the demo sites'
+        report pages, repeated), for the crawl benchmarks."""
+        server = self.server
+        total = server.bench_reports
+        pages = -(-total // BENCH_PER_PAGE)
+        name = path.rsplit("/", 1)[1]
+        if name.startswith("index"):
+            k = int(name[6:-5] or 0) if name.startswith("index_") else 0
+            first = k * BENCH_PER_PAGE
+            items = "".join(f'<li><a href="/bench/r/{i}.html">演示县{i}号单位2024年政府信息公开工作年度报告</a></li>'
+                            for i in range(first, min(first + BENCH_PER_PAGE, total)))
+            body = (f'<html><head><meta charset="utf-8"></head><body><ul>{items}</ul><script>'
+                    f'createPageHTML({pages}, {k}, "index", "html");</script></body></html>').encode()
+            return self._send(200, body, "text/html; charset=utf-8")
+        i = int(name.split(".")[0])
+        body = server.bench_bodies[i % len(server.bench_bodies)] + f"<!-- {i} -->".encode()
+        charset = "gbk" if b"charset=gbk" in body[:400] else "utf-8"
+        return self._send(200, body, f"text/html; charset={charset}")
+
     def _hanweb(self, query):
         column = self.server.data["hanweb"].get(query.get("columnid", ""), {"records": [], "perpage": 1})
         per, records = column["perpage"], column["records"]
@@ -168,50 +201,16 @@ class Handler(BaseHTTPRequestHandler):
         return self._send(200, json.dumps(body, ensure_ascii=False).encode(), "application/json")
 
 
-BENCH_PER_PAGE = 20
-
-
-def _bench_bodies(root: Path) -> list[bytes]:
-    expected = json.loads((root / "expected.json").read_text(encoding="utf-8"))
-    return [(root / p.lstrip("/")).read_bytes() for p, stem in sorted(expected.items())
-            if stem and not p.startswith("/gkmlpt/")]
-
-
-def _bench_handler(self, path, query):
-    """``/bench/``: a TRS-style column of BENCH_REPORTS report pages (the fixtures' report
-    pages, repeated), for the crawl benchmark."""
-    server = self.server
-    if not hasattr(server, "bench_bodies"):
-        server.bench_bodies = _bench_bodies(server.root)
-    total = int(os.environ.get("BENCH_REPORTS", "200"))
-    pages = -(-total // BENCH_PER_PAGE)
-    name = path.rsplit("/", 1)[1]
-    if name.startswith("index"):
-        k = int(name[6:-5] or 0) if name.startswith("index_") else 0
-        first = k * BENCH_PER_PAGE
-        items = "".join(f'<li><a href="/bench/r/{i}.html">演示县{i}号单位2024年政府信息公开工作年度报告</a></li>'
-                        for i in range(first, min(first + BENCH_PER_PAGE, total)))
-        body = (f'<html><head><meta charset="utf-8"></head><body><ul>{items}</ul><script>'
-                f'createPageHTML({pages}, {k}, "index", "html");</script></body></html>').encode()
-        return self._send(200, body, "text/html; charset=utf-8")
-    i = int(name.split(".")[0])
-    body = server.bench_bodies[i % len(server.bench_bodies)] + f"<!-- {i} -->".encode()
-    charset = "gbk" if b"charset=gbk" in body[:400] else "utf-8"
-    return self._send(200, body, f"text/html; charset={charset}")
-
-
-Handler._bench = _bench_handler
-
-
-def serve(port: int = 0, root: Path = ROOT) -> Portal:
-    """Start the portal in a background thread (port 0: a free port); ``.shutdown()`` stops it."""
-    portal = Portal(("127.0.0.1", port), root)
+def serve(port: int = 0, root: Path = ROOT, *, bench_reports: int = 200) -> Portal:
+    """Start the portal in a background thread (port 0: a free port); ``.shutdown()`` stops it.
+    ``bench_reports``: how many report pages the ``/bench/`` column lists."""
+    portal = Portal(("127.0.0.1", port), root, bench_reports=bench_reports)
     threading.Thread(target=portal.serve_forever, daemon=True).start()
     return portal
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(prog="python -m crawler.demo_portal")
+    ap = argparse.ArgumentParser(prog="python -m demo.portal")
     ap.add_argument("--port", type=int, default=8321)
     args = ap.parse_args()
     portal = Portal(("127.0.0.1", args.port))

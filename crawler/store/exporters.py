@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import json
 
-from crawler.records import (
+from crawler.store.flatten import (
     META_COLUMNS,
     cell_columns,
     cell_kinds,

@@ -1,6 +1,7 @@
 """``scrapy import-files DIR...``: parse local report files into the store as if crawled.
 
-Registered as an entry point (``scrapy.commands``) for its hyphenated name."""
+Each file's record is derived as a crawl derives it (:mod:`crawler.derive`), under the URL
+``file://<absolute path>``."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from pathlib import Path
 
 from scrapy.exceptions import UsageError
 
+from crawler import sites as registry
+from crawler.derive import Origin, derive_record
 from crawler.store import BodyTooLarge
-from crawler.storecommand import StoreCommand
-from parsers import parse_page
+from crawler.store.command import StoreCommand
 
 SUFFIXES = {".html", ".htm", ".shtml", ".txt", ".md"}
 CONTENT_TYPES = {".txt": "text/plain", ".md": "text/plain"}
@@ -27,6 +29,18 @@ class Command(StoreCommand):
     def add_options(self, parser):
         super().add_options(parser)
         parser.add_argument("--site", help="site id to record on the reports")
+        parser.add_argument("--region", help="the site's 6-digit region code, for reports "
+                                             "that name none (as a crawl takes it from the registry)")
+
+    def origin(self, opts) -> Origin:
+        """The site the files stand for: its region from ``--region``, else from the registry
+        when ``--site`` names a registry site (as a crawl of that site would record)."""
+        region = opts.region
+        if opts.site and not region:
+            sites = {s.id: s for s in registry.load(self.settings.get("SITES_REGISTRY"),
+                                                    self.settings.get("SITES_BASE_URL"))}
+            region = sites[opts.site].region if opts.site in sites else None
+        return Origin(opts.site, region)
 
     def run(self, args, opts):
         if not args:
@@ -41,6 +55,7 @@ class Command(StoreCommand):
             else:
                 print(f"{arg}: no such file or directory", file=sys.stderr)
                 self.exitcode = 2
+        origin = self.origin(opts)
         counts = {"new": 0, "changed": 0, "unchanged": 0, "journaled": 0, "failed": 0}
         with self.open_store(opts) as store:
             for path in files:
@@ -48,9 +63,8 @@ class Command(StoreCommand):
                 content_type = CONTENT_TYPES.get(path.suffix.lower(), "text/html")
                 try:
                     body = path.read_bytes()
-                    record = parse_page(body, url=url, content_type=content_type)
-                    status = store.save(url, body, record, site=opts.site,
-                                        headers={"content-type": content_type},
+                    record = derive_record(body, url, content_type, origin)
+                    status = store.save(url, body, record, headers={"content-type": content_type},
                                         encoding=record["source"]["encoding"])
                 except (OSError, BodyTooLarge) as exc:
                     print(f"{path}: {exc}", file=sys.stderr)

@@ -1,0 +1,14 @@
+"""The store: raw pages and their records, in MongoDB or the embedded on-disk store.
+
+- :mod:`crawler.store.database`: :class:`Store`, the only code that touches the database.
+- :mod:`crawler.store.journal`: items kept on disk while the database is unreachable.
+- :mod:`crawler.store.flatten`: records as tabular rows (one column per table cell).
+- :mod:`crawler.store.exporters`: the writers of ``scrapy export``.
+- :mod:`crawler.store.feeds`: Scrapy feed exporters for ``scrapy crawl -O``.
+- :mod:`crawler.store.command`: the base of the commands that work on the store.
+"""
+
+from crawler.store.database import KEPT_HEADERS, MAX_BODY, BodyTooLarge, Store, utcnow
+from crawler.store.journal import Journal
+
+__all__ = ["KEPT_HEADERS", "MAX_BODY", "BodyTooLarge", "Journal", "Store", "utcnow"]

@@ -1,0 +1,135 @@
+"""The crawl's machinery without the engine: the record derivation, the pipeline and the
+middlewares on fake items, requests and responses built from the real fixtures."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import FIXTURES, REALDOCS, label_for
+from scrapy.exceptions import DropItem, IgnoreRequest
+from scrapy.http import HtmlResponse, Request
+from scrapy.utils.test import get_crawler
+
+from crawler import meta as M
+from crawler.crawlspec import CrawlSpec
+from crawler.derive import Origin, derive_record
+from crawler.extensions import CrawlRecorder
+from crawler.items import PageItem
+from crawler.middlewares import ChallengeMiddleware, HostPolicyMiddleware
+from crawler.pipelines import StorePipeline
+from crawler.spiders.reports import ReportsSpider
+from crawler.store import Store
+
+GKMLPT_PAGE = FIXTURES / "sites" / "gkmlpt" / "gkmlpt" / "content" / "2" / "2001" / "post_1.html"
+
+
+def test_region_from_the_site_only_where_the_page_names_none():
+    body = REALDOCS[0].read_bytes()  # its organ names its province, not its code
+    own = derive_record(body, "https://www.example.gov.cn/a.html", "text/plain")
+    record = derive_record(body, "https://www.example.gov.cn/a.html", "text/plain",
+                           Origin("site-x", "310101"))
+    assert own["region"]["province"] == record["region"]["province"] == "上海市"
+    assert own["region"]["code"] is None and record["region"]["code"] == "310101"
+    assert (record["site"], record["site_region"]) == ("site-x", "310101")
+    bare = b"<html><body><p>\xe6\x97\xa0</p></body></html>"
+    enriched = derive_record(bare, "https://x.gov.cn/b.html", "text/html", Origin("s", "440000"))
+    assert enriched["region"]["code"] == "440000" and enriched["region"]["province"] == "广东省"
+    assert Origin.of_report(enriched) == Origin("s", "440000")
+
+
+@pytest.fixture
+def crawler(tmp_path):
+    crawler = get_crawler(ReportsSpider, {"DATA_DIR": str(tmp_path), "MONGO_URI": None,
+                                          "ITEM_PIPELINES": {}, "EXTENSIONS": {}})
+    crawler.spider = crawler._create_spider(start_url="https://www.example.gov.cn/nb/")
+    yield crawler
+    Store.for_crawler(crawler).close()
+
+
+def page_item(path, **kw):
+    body = path.read_bytes()
+    url = f"https://www.example.gov.cn/{path.name}"
+    return PageItem(url=url, final_url=url, body=body, status=200,
+                    headers={"content-type": "text/html"}, **kw)
+
+
+def test_pipeline_returns_the_record_and_stores_the_page(crawler):
+    pipeline = StorePipeline.from_crawler(crawler)
+    pipeline.open_spider()
+    item = page_item(REALDOCS[1], site="site-x", region="540100")
+    record = pipeline.process_item(item)
+    assert record["tables"] == label_for(REALDOCS[1])["tables"]
+    assert all(not isinstance(v, bytes) for v in record.values())  # feeds get no bytes
+    store = Store.for_crawler(crawler)
+    stored = store.report(record["url"])
+    assert stored["tables"] == record["tables"] and stored["site_region"] == "540100"
+    assert store.page_body(stored["page_sha256"]) == item.body
+    assert crawler.stats.get_value("reports/new") == 1
+
+
+def test_pipeline_drops_reports_outside_the_years_and_stores_attachments(crawler):
+    pipeline = StorePipeline.from_crawler(crawler)
+    pipeline.open_spider()
+    year = label_for(REALDOCS[1])["year"]
+    with pytest.raises(DropItem, match="outside"):
+        pipeline.process_item(page_item(REALDOCS[1], years=(year + 1, year + 2)))
+    with pytest.raises(DropItem, match="attachment stored"):
+        pipeline.process_item(page_item(REALDOCS[2], kind="attachment",
+                                        report_url="https://www.example.gov.cn/r.html"))
+    assert Store.for_crawler(crawler).count_pages() == 1
+    assert Store.for_crawler(crawler).count_reports() == 0
+
+
+def test_crawl_recorder_keeps_every_stat(crawler):
+    recorder = CrawlRecorder.from_crawler(crawler)
+    recorder.spider_opened(crawler.spider)
+    crawler.stats.set_value("downloader/exception_type_count/twisted.x.DNSLookupError", 2)
+    crawler.stats.set_value("challenge/site-x:ruishu", 1)
+    store = Store.for_crawler(crawler)
+    crawl_id = recorder.crawl_id
+    recorder.spider_closed(crawler.spider, "finished")
+    with Store(None, crawler.settings["DATA_DIR"]) as again:
+        doc = again.crawl(crawl_id)
+    assert doc["finish_reason"] == "finished"
+    assert doc["counts"]["downloader/exception_type_count/twisted_x_DNSLookupError"] == 2
+    assert doc["counts"]["challenge/site-x:ruishu"] == 1
+    assert store is not None
+
+
+def test_host_policy(crawler):
+    policy = HostPolicyMiddleware.from_crawler(crawler)
+    ok = Request("https://www.lasa.gov.cn/a.html")
+    assert policy.process_request(ok) is None
+    listed = Request("http://127.0.0.1:8000/a.html", meta={M.ALLOWED_HOSTS: ("127.0.0.1:8000",)})
+    assert policy.process_request(listed) is None
+    with pytest.raises(IgnoreRequest):
+        policy.process_request(Request("https://www.example.com/a.html"))
+
+
+def test_challenge_pages_are_dropped_and_counted(crawler):
+    middleware = ChallengeMiddleware.from_crawler(crawler)
+    request = Request("https://www.x.gov.cn/a.html", meta={M.SITE: "site-x"})
+    blocked = HtmlResponse(request.url, status=412, request=request, body=(
+        b'<html><head><meta content="' + b"a" * 300 + b'"><script r="m"></script></head></html>'))
+    with pytest.raises(IgnoreRequest, match="challenge:ruishu"):
+        middleware.process_response(request, blocked)
+    assert crawler.stats.get_value("challenge/site-x:ruishu") == 1
+    fine = HtmlResponse(request.url, status=200, request=request, body=GKMLPT_PAGE.read_bytes())
+    assert middleware.process_response(request, fine) is fine
+
+
+@pytest.mark.parametrize("arguments,message", [
+    ({"years": "20x4", "site": "a"}, "years must be"),
+    ({"years": "2025-2020", "site": "a"}, "backwards"),
+    ({"start_url": "ftp://x.gov.cn/"}, r"http\(s\) URL"),
+    ({"site": "a", "nonsense": "1"}, "unknown spider argument"),
+])
+def test_crawl_spec_refuses_bad_arguments(arguments, message):
+    with pytest.raises(ValueError, match=message):
+        CrawlSpec.parse(**arguments)
+
+
+def test_crawl_spec_round_trips_through_its_arguments():
+    spec = CrawlSpec.parse(site="a, b", years="2022-2024", refresh="yes")
+    assert spec.arguments() == {"site": "a,b", "years": "2022-2024", "refresh": "1"}
+    assert CrawlSpec.parse(**spec.arguments()) == spec
+    assert CrawlSpec.parse().is_empty
