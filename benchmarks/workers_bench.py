@@ -21,8 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from demo import portal as demo_portal  # noqa: E402
 from crawler.store import Store  # noqa: E402
+from demo import portal as demo_portal  # noqa: E402
 
 
 def free_port() -> int:
