@@ -9,11 +9,16 @@ STAMP := $(VENV)/.installed
 
 setup: $(STAMP) system-deps
 
-# Debian's redis-server, for the distributed-crawl tests (they start their own on 127.0.0.1).
+# Debian's redis-server, for the distributed-crawl tests (they start their own on 127.0.0.1),
+# and Debian's chromium, which renders script-drawn lists (Playwright drives it; no browser
+# download). Without them the crawl still runs and their tests skip.
 system-deps:
 	@command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || \
 	  { (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server) \
 	    >/dev/null 2>&1 || echo "warning: could not install redis-server; its tests will be skipped"; }
+	@[ -x /usr/bin/chromium ] || \
+	  { (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
+	    >/dev/null 2>&1 || echo "warning: could not install chromium; script-drawn lists will not be rendered and its tests will be skipped"; }
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -1,7 +1,8 @@
 """What to crawl: the ``reports`` spider's arguments, parsed and checked once.
 
 ``scrapy crawl reports -a ...``, ``scrapy enqueue`` and ``scrapy schedule`` all describe a crawl
-with the same arguments (``site``, ``region``, ``start_url``, ``years``, ``refresh``); a
+with the same arguments (``site``, ``region``, ``start_url``, ``years``, ``refresh``,
+``render``); a
 :class:`CrawlSpec` is that description as one value, and :meth:`CrawlSpec.sites` the sites it
 names.
 """
@@ -30,6 +31,20 @@ def parse_years(spec: str | None) -> tuple[int, int] | None:
     return first, last
 
 
+RENDER_MODES = ("auto", "never", "always")
+
+
+def parse_render(value) -> str | None:
+    """``auto|never|always`` (crawler.rendering); None when not given (the site's registry
+    field applies, else auto)."""
+    if value is None or str(value).strip() == "":
+        return None
+    mode = str(value).strip().lower()
+    if mode not in RENDER_MODES:
+        raise ValueError(f"render must be one of {', '.join(RENDER_MODES)}, got {value!r}")
+    return mode
+
+
 def parse_flag(value) -> bool:
     return str(value or "").strip().lower() in ("1", "true", "yes", "on")
 
@@ -55,17 +70,18 @@ class CrawlSpec:
     start_url: str | None = None
     years: tuple[int, int] | None = None
     refresh: bool = False
+    render: str | None = None
 
     @classmethod
     def parse(cls, site=None, region=None, start_url=None, years=None, refresh=None,
-              **unknown) -> CrawlSpec:
+              render=None, **unknown) -> CrawlSpec:
         if unknown:
             raise ValueError(f"unknown spider argument(s): {', '.join(sorted(unknown))}")
         if start_url:
             adhoc_site(start_url)  # checks the URL
         site_ids = tuple(s.strip() for s in str(site).split(",") if s.strip()) if site else None
         return cls(site_ids, str(region).strip() if region else None, start_url or None,
-                   parse_years(years), parse_flag(refresh))
+                   parse_years(years), parse_flag(refresh), parse_render(render))
 
     @property
     def is_empty(self) -> bool:
@@ -87,6 +103,8 @@ class CrawlSpec:
             out["years"] = str(first) if first == last else f"{first}-{last}"
         if self.refresh:
             out["refresh"] = "1"
+        if self.render:
+            out["render"] = self.render
         return out
 
     def sites(self, settings) -> list[registry.Site]:

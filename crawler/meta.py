@@ -30,3 +30,25 @@ SCHEME_FALLBACK = "scheme_fallback"
 #: The per-site politeness token a distributed worker holds while the request is downloaded
 #: (crawler.distributed.SitePolitenessMiddleware).
 SITE_TOKEN = "site_token"
+#: The first request(s) of a site: their failures make the crawl's "unreachable" summary.
+START = "start"
+#: The next page of a listing (a pager): keeps the depth of the page it was found on
+#: (crawler.middlewares.PagingDepthMiddleware).
+PAGING = "paging"
+#: Which page of its listing this is (1 = the column page); LISTING_PAGE_BUDGET bounds it.
+LISTING_PAGE = "listing_page"
+#: The path of the site's disclosure section (``/zwgk/zfxxgk/``): department sub-sites are
+#: searched below it (crawler.subsites).
+SECTION = "section"
+#: How many department sub-site levels below the section this page is (SUBSITE_DEPTH).
+SUBSITE_DEPTH = "subsite_depth"
+#: The page was reached through a year sub-column (20xx年): no year sub-columns below it.
+IN_YEAR = "in_year"
+#: When listing pages are rendered: auto|never|always (the crawl's ``render`` argument, else
+#: the site's registry field).
+RENDER = "render"
+#: This request renders the page in Chromium (crawler.rendering); scrapy-playwright's own keys
+#: (``playwright``, ``playwright_include_page``, ``playwright_page``) ride along.
+RENDERED = "rendered"
+#: For a report fetched as a cover letter's attachment: the letter's URL.
+COVER_URL = "cover_url"

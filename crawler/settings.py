@@ -1,12 +1,19 @@
 """Scrapy settings of the govreports project: every default of the project, in one place.
 
 This is the only module that reads the environment. ``MONGO_URI``, ``DATA_DIR``,
-``JOURNAL_PATH`` and ``REDIS_URL`` may come from it (a cluster's machines set them once);
+``JOURNAL_PATH``, ``REDIS_URL`` and ``RENDER_BROWSER`` may come from it (a cluster's machines
+set them once); it also sets tldextract's suffix-list variable (below);
 Scrapy's priorities then hold as usual: ``-s NAME=VALUE`` on the command line wins over both
 the environment and these defaults.
 """
 
 import os
+
+# Scrapy's cookie middleware builds a tldextract.TLDExtract when it is imported; by default that
+# fetches the public suffix list over the network on first use and prints a traceback offline.
+# An empty URL list makes tldextract use the snapshot it bundles (read at construction, hence
+# set here, before Scrapy imports its middlewares). A value set by the user wins.
+os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
 BOT_NAME = "govreports"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -55,7 +62,25 @@ RETRY_TIMES = 3
 # Retry n waits RETRY_BACKOFF_BASE × 2^(n-1) seconds, at most RETRY_BACKOFF_MAX.
 RETRY_BACKOFF_BASE = 1.0
 RETRY_BACKOFF_MAX = 60.0
+# Discovery depth (home -> disclosure -> column -> sub-columns); paging does not count
+# (crawler.middlewares.PagingDepthMiddleware).
 DEPTH_LIMIT = 12
+
+# --- Bounds ------------------------------------------------------------------------------
+# Requests one site may cost in one crawl; pages one listing (a column and its pager chain)
+# may cost. Page counts a server announces (createPageHTML(1000000, …), totalpage, JSON
+# totals) are followed one page at a time and never beyond LISTING_PAGE_BUDGET.
+SITE_REQUEST_BUDGET = 5000
+LISTING_PAGE_BUDGET = 500
+# Levels of department sub-sites followed below a portal's disclosure section.
+SUBSITE_DEPTH = 4
+
+# --- Rendering script-drawn lists (crawler.rendering) ---------------------------------------
+# The spider argument render=auto|never|always (and a site's registry field) choose when;
+# these say with what. Chromium is Debian's package, driven by Playwright (no browser download).
+RENDER_BROWSER = os.environ.get("RENDER_BROWSER", "/usr/bin/chromium")
+RENDER_PAGES = 2            # browser tabs open at once (one browser per crawl process)
+RENDER_TIMEOUT = 20         # seconds per rendered page (navigation, and each pager click)
 
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.HostPolicyMiddleware": 50,
@@ -63,6 +88,11 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.BackoffRetryMiddleware": 550,
     "crawler.middlewares.ChallengeMiddleware": 590,
     "crawler.middlewares.SchemeFallbackMiddleware": 600,
+}
+SPIDER_MIDDLEWARES = {
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    "crawler.middlewares.PagingDepthMiddleware": 900,
+    "crawler.middlewares.SiteBudgetMiddleware": 850,
 }
 ITEM_PIPELINES = {"crawler.pipelines.StorePipeline": 300}
 # Each crawl run is recorded in the store's `crawls` collection with all its stats.

@@ -42,12 +42,17 @@ def test_title_year_and_years_argument():
             crawlspec.parse_years(bad)
 
 
-def test_trs_paging_both_forms():
+def test_trs_paging_both_forms_one_page_at_a_time():
     zero = cms.Page("https://a.gov.cn/col/index.html", '<script>createPageHTML(4, 0, "index", "html");</script>')
-    assert trs.page_urls(zero) == [f"https://a.gov.cn/col/index_{k}.html" for k in (1, 2, 3)]
+    assert trs.next_page_url(zero) == "https://a.gov.cn/col/index_1.html"
+    last = cms.Page("https://a.gov.cn/col/index_3.html", '<script>createPageHTML(4, 3, "index", "html");</script>')
+    assert trs.next_page_url(last) is None
     one = cms.Page("https://a.gov.cn/col/dezlist.shtml",
                    "<script>createPageHTML('page_div', 3, 1, 'dezlist', 'shtml', 45);</script>")
-    assert trs.page_urls(one) == ["https://a.gov.cn/col/dezlist_2.shtml", "https://a.gov.cn/col/dezlist_3.shtml"]
+    assert trs.next_page_url(one) == "https://a.gov.cn/col/dezlist_2.shtml"
+    end = cms.Page("https://a.gov.cn/col/dezlist_3.shtml",
+                   "<script>createPageHTML('page_div', 3, 3, 'dezlist', 'shtml', 45);</script>")
+    assert trs.next_page_url(end) is None
 
 
 def test_challenge_kinds():

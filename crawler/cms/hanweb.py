@@ -2,7 +2,8 @@
 
 The column page carries its first records inline (``<recordset><record><![CDATA[<li>…``) and
 the proxy URL in ``<nextgroup>``. Later pages are GET requests to that URL with ``page=N``;
-the proxy answers XML with ``totalpage`` and the same CDATA records.
+the proxy answers XML with ``totalpage`` and the same CDATA records. Each proxy page asks for
+the next one only, so an announced ``totalpage`` costs nothing until it is walked.
 """
 
 from __future__ import annotations
@@ -44,9 +45,8 @@ def follow(page: Page) -> Listing:
     if proxy_page:
         total = _TOTAL_PAGE.search(page.text)
         current = int(dict(parse_qsl(urlsplit(page.url).query)).get("page", "1"))
-        if total and current == 2:  # the first proxy page announces them all
-            pages = [PageRequest(_with_page(page.url, n), cms="hanweb")
-                     for n in range(3, int(total.group(1)) + 1)]
+        if total and current < int(total.group(1)):  # one page at a time, whatever the total
+            pages = [PageRequest(_with_page(page.url, current + 1), cms="hanweb")]
     else:
         if not entries:  # a column page without datastore: its links
             entries = links(page.selector, page)

@@ -58,8 +58,8 @@ def follow(page: Page) -> Listing:
         rows = int(pager.attrib.get("rows", "15"))
         count = int(pager.attrib.get("count", "0"))
         params = {k: v for k, v in query.items() if k != "paramJson"}
-        if current == 1:
-            pages = [_request(page, params, n, rows) for n in range(2, math.ceil(count / rows) + 1)]
+        if current < math.ceil(count / rows):  # the next page only: counts are the server's word
+            pages = [_request(page, params, current + 1, rows)]
     except (ValueError, AttributeError):
         pass
     return Listing("jpaas", entries, pages)

@@ -1,13 +1,20 @@
-"""``scrapy crawl``, with the spider's arguments checked before the engine starts: a bad
-argument is a one-line usage error, not a traceback."""
+"""``scrapy crawl``, with the spider's arguments checked before the engine starts (a bad
+argument is a one-line usage error, not a traceback), a summary line per site on stderr at the
+end, and a nonzero exit status when every site's start URLs failed (nothing was reachable)."""
 
 from __future__ import annotations
+
+import sys
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 
 
 class Command(ScrapyCrawl):
+    def _create_crawler(self, spname):
+        self._crawler = super()._create_crawler(spname)
+        return self._crawler
+
     def run(self, args, opts):
         if len(args) == 1:
             try:
@@ -21,3 +28,9 @@ class Command(ScrapyCrawl):
                 except ValueError as exc:
                     raise UsageError(str(exc), print_help=False) from exc
         super().run(args, opts)
+        crawler = getattr(self, "_crawler", None)
+        spider = getattr(crawler, "spider", None)
+        for line in getattr(spider, "summary", ()):
+            print(line, file=sys.stderr)
+        if crawler is not None and crawler.stats.get_value("sites/all_unreachable"):
+            self.exitcode = 1

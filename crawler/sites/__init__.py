@@ -21,6 +21,7 @@ from parsers.templates import PROVINCES
 DEFAULT_REGISTRY = Path(__file__).with_name("registry.toml")
 LEVELS = ("province", "city", "county", "department", "township", "other")
 CMS_KINDS = ("trs", "hanweb", "gkmlpt", "jpaas", "plain")
+RENDER_MODES = ("auto", "never", "always")  # as crawler.crawlspec.RENDER_MODES
 
 
 @dataclass(frozen=True)
@@ -35,17 +36,20 @@ class Site:
     hosts: tuple[str, ...] = ()
     cms: str | None = None
     obey_robots: bool = True
+    #: Rendering of script-drawn lists in a browser: "auto", "never", "always"; None follows
+    #: the crawl's ``render`` argument (see crawler.rendering).
+    render: str | None = None
     #: How often scheduled crawls run: "daily", "weekly", "monthly", a number of days, or
     #: None for the law's calendar (see crawler.schedule).
     cadence: str | int | None = None
     notes: str = ""
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
-    def allows(self, host: str) -> bool:
-        """May a crawl of this site fetch from ``host`` (host[:port])?"""
-        host = host.lower()
-        name = host.split(":")[0]
-        return host in self.hosts or name in self.hosts or name.endswith(".gov.cn")
+    def allows(self, url: str) -> bool:
+        """May a crawl of this site fetch ``url``? (:func:`crawler.hosts.refusal`)"""
+        from crawler.hosts import refusal
+
+        return refusal(url, self.hosts) is None
 
 
 def load(path: str | Path | None = None, base_url: str | None = None) -> list[Site]:
@@ -98,12 +102,14 @@ def check(sites: list[Site]) -> list[str]:
         if s.cadence is not None and not (isinstance(s.cadence, int) and s.cadence > 0) \
                 and s.cadence not in ("daily", "weekly", "monthly"):
             problems.append(f"{where}: cadence {s.cadence!r} is not daily/weekly/monthly/days")
+        if s.render is not None and s.render not in RENDER_MODES:
+            problems.append(f"{where}: render {s.render!r} not in {RENDER_MODES}")
         if s.cms is not None and s.cms not in CMS_KINDS:
             problems.append(f"{where}: cms {s.cms!r} not in {CMS_KINDS}")
         for url in (s.home, *s.columns):
             parts = urlsplit(url)
             if parts.scheme not in ("http", "https") or not parts.netloc:
                 problems.append(f"{where}: not an http(s) URL: {url!r}")
-            elif not s.allows(parts.netloc):
+            elif not s.allows(url):
                 problems.append(f"{where}: host {parts.netloc} is neither .gov.cn nor in hosts")
     return problems

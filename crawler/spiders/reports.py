@@ -11,6 +11,16 @@ which also pages through the column. Links whose titles are reports (:mod:`crawl
 of the years asked for are fetched, unless already stored (``refresh=1`` fetches them again);
 paging stops at a page whose every entry is older than the years asked for, or stored.
 Attachments of report pages (PDF, Word, WPS, Excel) are fetched and stored as pages.
+
+Also: listings drawn by script are rendered in Chromium (:mod:`crawler.rendering`, argument
+``render=auto|never|always``); department sub-sites below the disclosure section are found in
+script arrays and templates (:mod:`crawler.subsites`); a cover letter (关于报送《…》的函) is
+stored as a page and its attachment as the report; a listing's pages are followed one at a time
+within LISTING_PAGE_BUDGET; a site whose start URLs all fail gets a summary line, and a crawl
+whose every site failed exits nonzero (``crawler.commands.crawl``).
+
+Settings read: REDIS_IDLE_TIMEOUT, REDIS_SPECS_PER_IDLE, LISTING_PAGE_BUDGET, SUBSITE_DEPTH,
+RENDER_BROWSER, RENDER_TIMEOUT.
 """
 
 from __future__ import annotations
@@ -20,9 +30,18 @@ import time
 from urllib.parse import urlsplit
 
 import scrapy
-from scrapy.exceptions import DontCloseSpider
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DontCloseSpider,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+)
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.error import ConnectionRefusedError as TxConnectionRefused
+from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
 
-from crawler import cms, distributed, picking
+from crawler import cms, distributed, picking, rendering, subsites
 from crawler import meta as M
 from crawler import sites as registry
 from crawler.crawlspec import CrawlSpec, adhoc_site
@@ -33,6 +52,28 @@ from parsers.decode import decode
 logger = logging.getLogger(__name__)
 
 ATTACHMENT_SUFFIXES = (".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".zip", ".rar", ".ofd")
+
+
+def failure_kind(failure) -> str:
+    """A short name for why a request failed, for the crawl's summary."""
+    if failure.check(CannotResolveHostError, DNSLookupError):
+        return "DNS"
+    if failure.check(DownloadConnectionRefusedError, TxConnectionRefused, ConnectionRefusedError):
+        return "connection refused"
+    if failure.check(DownloadTimeoutError, TimeoutError, TCPTimedOutError):
+        return "timeout"
+    if failure.check(HttpError):
+        return f"HTTP {failure.value.response.status}"
+    if failure.check(IgnoreRequest):
+        return str(failure.value) or "refused"
+    return failure.type.__name__
+
+
+def _parent(path: str, levels: int) -> str:
+    """The directory ``levels`` up from a page's path (``/a/b/c/index.html``, 1 -> ``/a/b/c/``)."""
+    parts = path.rsplit("/", 1)[0].split("/")
+    keep = parts[: max(len(parts) - (levels - 1), 2)]
+    return "/".join(keep).rstrip("/") + "/"
 
 
 class ReportsSpider(scrapy.Spider):
@@ -46,6 +87,9 @@ class ReportsSpider(scrapy.Spider):
         self.arguments = self.spec.arguments()
         self.stored: set[str] | None = None
         self.sites_by_id: dict[str, registry.Site] = {}
+        #: Per site: start requests still out, why the failed ones failed, whether one worked.
+        self.starts: dict[str, dict] = {}
+        self.summary: list[str] = []
 
     # --- arguments, settings, targets -------------------------------------------------------
 
@@ -72,6 +116,8 @@ class ReportsSpider(scrapy.Spider):
             middlewares = dict(settings.getdict("DOWNLOADER_MIDDLEWARES"))
             middlewares["crawler.distributed.SitePolitenessMiddleware"] = 700
             settings.set("DOWNLOADER_MIDDLEWARES", middlewares, priority="spider")
+        if rendering.browser_available(settings.get("RENDER_BROWSER")):
+            settings.setdict(rendering.playwright_settings(settings), priority="spider")
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -92,6 +138,11 @@ class ReportsSpider(scrapy.Spider):
         spider.allowed_hosts = frozenset(h for s in spider.sites_by_id.values() for h in s.hosts)
         if spider.start_queue is not None:
             crawler.signals.connect(spider._on_idle, signal=scrapy.signals.spider_idle)
+        spider.listing_budget = settings.getint("LISTING_PAGE_BUDGET")
+        spider.subsite_depth = settings.getint("SUBSITE_DEPTH")
+        spider.render_timeout = settings.getfloat("RENDER_TIMEOUT")
+        spider.can_render = rendering.browser_available(settings.get("RENDER_BROWSER"))
+        spider._told_no_browser = False
         return spider
 
     def _is_stored(self, url: str) -> bool:
@@ -107,11 +158,15 @@ class ReportsSpider(scrapy.Spider):
     def _site_requests(self, site, spec: CrawlSpec):
         if not site.obey_robots:
             logger.warning("site %s: robots.txt not obeyed (registry override)", site.id)
-        common = {M.YEARS: spec.years, M.REFRESH: spec.refresh}
-        for url in site.columns or (site.home,):
-            yield self._request(url, site, self.parse_page, cms_name=site.cms, meta=common)
+        # The crawl's render argument, else the site's registry field, else auto.
+        render = spec.render or site.render or "auto"
+        common = {M.YEARS: spec.years, M.REFRESH: spec.refresh, M.RENDER: render, M.START: True}
+        urls = list(site.columns or (site.home,))
         if site.columns and site.columns_are_hints:
-            yield self._request(site.home, site, self.parse_page, cms_name=site.cms, meta=common)
+            urls.append(site.home)
+        self.starts[site.id] = {"pending": len(urls), "failed": [], "reached": False}
+        for url in urls:
+            yield self._request(url, site, self.parse_page, cms_name=site.cms, meta=common)
 
     # --- distributed: work from `scrapy enqueue` ---------------------------------------------
 
@@ -163,9 +218,10 @@ class ReportsSpider(scrapy.Spider):
         return scrapy.Request(url, callback=callback, meta=meta, errback=self.on_error, **extra)
 
     def _follow(self, response, url, callback, **kw):
-        """A request that carries on the years and refresh of the page it was found on."""
+        """A request that carries on the years, refresh and render mode of the page it was
+        found on."""
         meta = {M.YEARS: response.meta.get(M.YEARS), M.REFRESH: response.meta.get(M.REFRESH),
-                **kw.pop("meta", {})}
+                M.RENDER: response.meta.get(M.RENDER), **kw.pop("meta", {})}
         return self._request(url, self._site(response), callback, meta=meta, **kw)
 
     def _site(self, response) -> registry.Site:
@@ -183,6 +239,51 @@ class ReportsSpider(scrapy.Spider):
     def on_error(self, failure):
         self.crawler.stats.inc_value(f"errors/{failure.type.__name__}")
         logger.info("failed %s: %s", failure.request.url, failure.getErrorMessage())
+        meta = failure.request.meta
+        if meta.get(M.START) and meta.get(M.SITE) in self.starts:
+            start = self.starts[meta[M.SITE]]
+            start["pending"] -= 1
+            start["failed"].append(failure_kind(failure))
+        if meta.get("playwright_page") is not None:
+            return self._close_page(meta["playwright_page"])
+        return None
+
+    @staticmethod
+    async def _close_page(page):
+        try:
+            await page.close()
+        except Exception:  # already closed with its context
+            pass
+
+    def _reached(self, response):
+        if response.meta.get(M.START) and response.meta.get(M.SITE) in self.starts:
+            start = self.starts[response.meta[M.SITE]]
+            start["pending"] -= 1
+            start["reached"] = True
+
+    def closed(self, reason):
+        """One summary line per site; a crawl whose every site was unreachable is marked so
+        that ``scrapy crawl`` exits nonzero."""
+        stats = self.crawler.stats
+        unreachable = 0
+        for site_id, start in self.starts.items():
+            found = stats.get_value(f"reports/found/{site_id}", 0)
+            line = f"{site_id}: {found} reports"
+            if not start["reached"] and start["failed"]:
+                unreachable += 1
+                kinds = sorted(set(start["failed"]))
+                line += f", start URL unreachable: {', '.join(kinds)}"
+            self.summary.append(line)
+        if unreachable:
+            stats.set_value("sites/unreachable", unreachable)
+            for line in self.summary:
+                logger.error(line) if "unreachable" in line else logger.info(line)
+        if self.starts and unreachable == len(self.starts):
+            stats.set_value("sites/all_unreachable", 1)
+        skipped = stats.get_value("render/skipped_no_browser", 0)
+        if skipped:
+            logger.warning("%d script-drawn listing page(s) skipped: no browser (RENDER_BROWSER=%s)",
+                           skipped, self.crawler.settings.get("RENDER_BROWSER"))
 
     # --- list, column and home pages --------------------------------------------------------
 
@@ -193,13 +294,30 @@ class ReportsSpider(scrapy.Spider):
         return cms.Page(response.url, decode(response.body, content_type).text, content_type)
 
     def parse_page(self, response):
+        self._reached(response)
         page = self._page(response)
         depth = response.meta.get(M.WALK_DEPTH, 0)
-        years = response.meta.get(M.YEARS)
         listing = cms.listing(page, response.meta.get(M.CMS))
-        reports, stale = 0, 0
-        for entry in listing.entries:
-            if not picking.is_report_title(entry.title):
+        requests, reports, stale = self._entry_requests(response, listing.entries)
+        yield from requests
+        # Stop paging when every report on this page is too old or already stored.
+        if not (reports and stale == reports):
+            yield from self._next_pages(response, listing.pages)
+        if "json" in page.content_type or "xml" in page.content_type:
+            return  # an API page of a CMS: nothing to discover beyond its entries
+        render = self._render_request(response, page)
+        if render is not None:
+            yield render
+        yield from self._discover(response, page, depth, found_reports=reports > 0)
+
+    def _entry_requests(self, response, entries):
+        """Requests for the report (and cover letter) entries of a listing page, and how many
+        reports it listed and how many of those were too old or already stored."""
+        years = response.meta.get(M.YEARS)
+        out, reports, stale = [], 0, 0
+        for entry in entries:
+            cover = picking.is_cover_letter(entry.title)
+            if not cover and not picking.is_report_title(entry.title):
                 continue
             reports += 1
             year = picking.title_year(entry.title)
@@ -210,32 +328,145 @@ class ReportsSpider(scrapy.Spider):
                 stale += 1
                 self.crawler.stats.inc_value("reports/skipped_stored")
                 continue
-            yield self._follow(response, entry.url, self.parse_report, meta={M.TITLE: entry.title})
-        # Stop paging when every report on this page is too old or already stored.
-        if not (reports and stale == reports):
-            for more in listing.pages:
-                yield self._follow(response, more.url, self.parse_page, cms_name=more.cms,
-                                   depth=depth, method=more.method, body=more.body,
-                                   headers=more.headers, meta=more.meta)
-        if "json" in page.content_type or "xml" in page.content_type:
-            return  # an API page of a CMS: nothing to discover beyond its entries
-        yield from self._discover(response, page, depth, found_reports=reports > 0)
+            callback = self.parse_cover if cover else self.parse_report
+            out.append(self._follow(response, entry.url, callback, meta={M.TITLE: entry.title}))
+        return out, reports, stale
+
+    def _next_pages(self, response, pages):
+        """Further pages of the listing: no deeper for DEPTH_LIMIT (``paging``), and at most
+        LISTING_PAGE_BUDGET pages per listing."""
+        n = response.meta.get(M.LISTING_PAGE, 1)
+        for more in pages:
+            if self.listing_budget and n + 1 > self.listing_budget:
+                self.crawler.stats.inc_value("budget/listing_pages_stopped")
+                logger.info("listing page budget (%d) reached at %s", self.listing_budget,
+                            response.url)
+                return
+            yield self._follow(response, more.url, self.parse_page, cms_name=more.cms,
+                               depth=response.meta.get(M.WALK_DEPTH, 0), method=more.method,
+                               body=more.body, headers=more.headers,
+                               meta={**more.meta, M.PAGING: True, M.LISTING_PAGE: n + 1,
+                                     M.SECTION: response.meta.get(M.SECTION),
+                                     M.IN_YEAR: response.meta.get(M.IN_YEAR),
+                                     M.SUBSITE_DEPTH: response.meta.get(M.SUBSITE_DEPTH, 0)})
+
+    # --- script-drawn listings ---------------------------------------------------------------
+
+    def _render_mode(self, response) -> str:
+        """auto|never|always: the crawl's render argument, else the site's registry field."""
+        return response.meta.get(M.RENDER) or "auto"
+
+    def _render_request(self, response, page):
+        """A request rendering this listing page in Chromium, when it shows a script-drawn list
+        (or render=always); None otherwise. Without Chromium: counted, said once."""
+        if response.meta.get(M.RENDERED):
+            return None
+        render, signs = rendering.should_render(self._render_mode(response), page)
+        if not render:
+            return None
+        stats = self.crawler.stats
+        if not self.can_render:
+            stats.inc_value("render/skipped_no_browser")
+            if not self._told_no_browser:
+                self._told_no_browser = True
+                logger.warning("script-drawn lists skipped: no browser at %s (install Debian's "
+                               "chromium, or set RENDER_BROWSER); first at %s (%s)",
+                               self.crawler.settings.get("RENDER_BROWSER"), response.url,
+                               ", ".join(signs))
+            return None
+        stats.inc_value("render/requested")
+        logger.info("rendering %s: %s", response.url, ", ".join(signs) or "render=always")
+        return self._follow(response, response.url, self.parse_rendered, dont_filter=True,
+                            depth=response.meta.get(M.WALK_DEPTH, 0),
+                            meta={"playwright": True, "playwright_include_page": True,
+                                  M.RENDERED: True, M.PAGING: True,
+                                  M.SECTION: response.meta.get(M.SECTION),
+                                  M.SUBSITE_DEPTH: response.meta.get(M.SUBSITE_DEPTH, 0),
+                                  "playwright_page_goto_kwargs": {"wait_until": "networkidle"}})
+
+    async def parse_rendered(self, response):
+        """Walk a rendered list through its pager; yield the report requests of every page."""
+        page = response.meta["playwright_page"]
+        found = []
+
+        def on_page(drawn):
+            listing = cms.modules()["plain"].follow(drawn)
+            requests, reports, stale = self._entry_requests(response, listing.entries)
+            if not found and not reports:
+                # A drawn page without reports (a department list drawn by a template):
+                # its drawn links lead on, as a static page's would.
+                requests += list(self._discover(response, drawn, response.meta.get(
+                    M.WALK_DEPTH, 0), found_reports=False))
+            found.extend(requests)
+            self.crawler.stats.inc_value("render/pages")
+            return not (reports and stale == reports)
+
+        try:
+            budget = max(self.listing_budget - response.meta.get(M.LISTING_PAGE, 1), 1) \
+                if self.listing_budget else 10_000
+            read = await rendering.walk(page, response.url, on_page, max_pages=budget,
+                                        timeout=self.render_timeout)
+            logger.info("rendered %s: %d list page(s), %d report request(s)", response.url,
+                        read, len(found))
+        finally:
+            await self._close_page(page)
+        for request in found:
+            yield request
+
+    # --- discovery ---------------------------------------------------------------------------
 
     def _discover(self, response, page, depth, found_reports):
-        """Column links (年报), sub-columns (years, organs) and, from a home page, the
-        information-disclosure pages that lead to the column."""
+        """Column links (年报), sub-columns (years, organs), department sub-sites below the
+        disclosure section and, from a home page, the disclosure pages that lead to the column.
+
+        Year sub-columns are not followed from inside a year sub-column: calendar-like link
+        spaces (20xx年 nested without end) stay one level deep."""
+        if not found_reports:
+            yield from self._subsites(response, page, depth)
         if depth >= 4:
             return
         column_path = urlsplit(page.url).path.rsplit("/", 1)[0] + "/"
+        in_year = response.meta.get(M.IN_YEAR)
+        section = response.meta.get(M.SECTION)
         for link in cms.links(page.selector, page):
             path = urlsplit(link.url).path
             if picking.is_column_link(link.title):
-                yield self._follow(response, link.url, self.parse_page, depth=depth + 1)
+                yield self._follow(response, link.url, self.parse_page, depth=depth + 1,
+                                   meta={M.SECTION: section or _parent(path, 2)})
             elif (picking.is_subcolumn_link(link.title) and path.startswith(column_path)
                   and path != urlsplit(page.url).path and (found_reports or depth > 0)):
-                yield self._follow(response, link.url, self.parse_page, depth=depth + 1)
+                year_link = picking.is_year_link(link.title)
+                if year_link and in_year:
+                    self.crawler.stats.inc_value("bounds/nested_year_links_skipped")
+                    continue
+                yield self._follow(response, link.url, self.parse_page, depth=depth + 1,
+                                   meta={M.IN_YEAR: in_year or year_link, M.SECTION: section})
             elif depth == 0 and not found_reports and picking.is_disclosure_link(link.title, link.url):
-                yield self._follow(response, link.url, self.parse_page, depth=depth + 1)
+                yield self._follow(response, link.url, self.parse_page, depth=depth + 1,
+                                   meta={M.SECTION: _parent(path, 1)})
+
+    def _subsites(self, response, page, depth):
+        """Department sub-sites: links, script URL arrays and filled-in templates below the
+        disclosure section, followed up to SUBSITE_DEPTH levels (walk depth unchanged, so each
+        department's column is found as from the portal)."""
+        section = response.meta.get(M.SECTION)
+        level = response.meta.get(M.SUBSITE_DEPTH, 0)
+        if not section or level >= self.subsite_depth or \
+                not urlsplit(page.url).path.startswith(section):
+            return
+        here = urlsplit(page.url).path
+        found = [link.url for link in cms.links(page.selector, page)
+                 if picking.is_subsite_link(link.title)]
+        found += subsites.script_urls(page) + subsites.templated_urls(page)
+        seen = set()
+        for url in found:
+            path = urlsplit(url).path
+            if url in seen or not path.startswith(section) or path == here:
+                continue
+            seen.add(url)
+            self.crawler.stats.inc_value("subsites/followed")
+            yield self._follow(response, url, self.parse_page, depth=min(depth, 2),
+                               meta={M.SECTION: section, M.SUBSITE_DEPTH: level + 1})
 
     # --- report pages and their attachments -------------------------------------------------
 
@@ -243,8 +474,25 @@ class ReportsSpider(scrapy.Spider):
         return {k: response.headers.get(k, b"").decode("latin-1") for k in KEPT_HEADERS
                 if response.headers.get(k)}
 
+    def _is_listing(self, page) -> bool:
+        """A page linked under a report's title that is in fact a list of reports (a column
+        named like a report, a hostile page): read as a listing, never stored as a report."""
+        if rendering.holds_report_text(page):
+            return False
+        listing = cms.listing(page)
+        titles = {e.title for e in listing.entries if picking.is_report_title(e.title)}
+        return len(titles) >= 3 or (len(titles) >= 2 and bool(listing.pages))
+
     def parse_report(self, response):
         site = self._site(response)
+        if isinstance(response, scrapy.http.TextResponse) and "html" in \
+                response.headers.get(b"Content-Type", b"text/html").decode("latin-1"):
+            page = self._page(response)
+            if self._is_listing(page):
+                self.crawler.stats.inc_value("bounds/listing_not_stored_as_report")
+                yield from self.parse_page(response)
+                return
+        self.crawler.stats.inc_value(f"reports/found/{site.id}")
         yield PageItem(url=response.request.url, final_url=response.url, body=response.body,
                        status=response.status, headers=self._headers(response), site=site.id,
                        region=site.region, kind="report", years=response.meta.get(M.YEARS))
@@ -256,6 +504,31 @@ class ReportsSpider(scrapy.Spider):
             if path.endswith(ATTACHMENT_SUFFIXES) or "downfile.jsp" in path:
                 yield self._follow(response, link.url, self.parse_attachment,
                                    meta={M.REPORT_URL: response.url})
+
+    def parse_cover(self, response):
+        """A cover letter (关于报送《…》的函): its page is stored as a page of the report, and
+        its attachment is fetched as the report itself."""
+        if not isinstance(response, scrapy.http.TextResponse):
+            yield from self.parse_report(response)  # the link was the attachment itself
+            return
+        page = self._page(response)
+        files = [link for link in cms.links(page.selector, page)
+                 if urlsplit(link.url).path.lower().endswith(ATTACHMENT_SUFFIXES)
+                 or "downfile.jsp" in link.url.lower()]
+        if not files:
+            self.crawler.stats.inc_value("reports/cover_letter_without_attachment")
+            yield from self.parse_report(response)  # then the letter is all there is
+            return
+        # The report: an attachment titled as a report, else the first one.
+        named = [f for f in files if picking.is_report_title(f.title)
+                 or picking.COVER_INNER.search(picking.clean_title(f.title))]
+        report = (named or files)[0]
+        self.crawler.stats.inc_value("reports/cover_letters")
+        yield PageItem(url=response.request.url, final_url=response.url, body=response.body,
+                       status=response.status, headers=self._headers(response),
+                       site=response.meta[M.SITE], kind="attachment", report_url=report.url)
+        yield self._follow(response, report.url, self.parse_report,
+                           meta={M.TITLE: response.meta.get(M.TITLE), M.COVER_URL: response.url})
 
     def parse_attachment(self, response):
         yield PageItem(url=response.request.url, final_url=response.url, body=response.body,
