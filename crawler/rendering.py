@@ -97,6 +97,14 @@ def browser_available(path: str | None) -> bool:
     return bool(path) and os.path.isfile(path) and os.access(path, os.X_OK)
 
 
+# Memory: no GPU process, no extensions or background traffic, renderers shared across tabs
+# (lists of one site do not need site isolation), /tmp instead of a small /dev/shm.
+CHROMIUM_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-extensions", "--disable-background-networking",
+                 "--disable-features=site-per-process,Translate,MediaRouter",
+                 "--renderer-process-limit=1", "--no-first-run", "--mute-audio")
+
+
 def playwright_settings(settings) -> dict:
     """Scrapy settings that route rendered requests through one Chromium."""
     timeout_ms = int(settings.getfloat("RENDER_TIMEOUT", 20) * 1000)
@@ -106,8 +114,7 @@ def playwright_settings(settings) -> dict:
         "PLAYWRIGHT_BROWSER_TYPE": "chromium",
         "PLAYWRIGHT_LAUNCH_OPTIONS": {"executable_path": settings.get("RENDER_BROWSER"),
                                       "headless": True,
-                                      "args": ["--no-sandbox", "--disable-gpu",
-                                               "--disable-dev-shm-usage"]},
+                                      "args": list(CHROMIUM_ARGS)},
         "PLAYWRIGHT_MAX_CONTEXTS": 1,
         "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": settings.getint("RENDER_PAGES", 2),
         "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": timeout_ms,
