@@ -24,8 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from demo import portal as demo_portal  # noqa: E402
 from crawler.store import Store  # noqa: E402
+from demo import portal as demo_portal  # noqa: E402
 
 _spec = importlib.util.spec_from_file_location("build_sites", ROOT / "fixtures" / "sites" / "build_sites.py")
 build_sites = importlib.util.module_from_spec(_spec)
