@@ -3,7 +3,7 @@
 A report page becomes its record, which is stored with the raw page and passed on as the item,
 so Scrapy's feed exports (``-O out.jsonl``, ``FEEDS``) receive records. Attachments are stored
 as pages of their report and go no further. Records outside the years the crawl asked for (by
-the parsed statistics year) are dropped. Counts go to Scrapy's stats (``pages``,
+the parsed statistics year) are dropped, and their year remembered in the store. Counts go to Scrapy's stats (``pages``,
 ``reports/new|changed|unchanged|journaled``, ``reports/failed_checks``, ``reports/no_tables``,
 ``attachments``), which :class:`crawler.extensions.CrawlRecorder` keeps in ``crawls``.
 """
@@ -54,6 +54,8 @@ class StorePipeline:
                                Origin(item.site, item.region))
         if item.years and record["year"] and not item.years[0] <= record["year"] <= item.years[1]:
             self.stats.inc_value("reports/outside_years")
+            # Remembered, so that the next crawl for these years does not fetch it again.
+            self.store.remember_year(item.url, record["year"], final_url=item.final_url)
             raise DropItem(f"{item.url}: statistics year {record['year']} outside {item.years}",
                            log_level="INFO")
         status = self.store.save(item.url, item.body, record, final_url=item.final_url,

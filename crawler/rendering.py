@@ -118,7 +118,18 @@ def playwright_settings(settings) -> dict:
         "PLAYWRIGHT_MAX_CONTEXTS": 1,
         "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": settings.getint("RENDER_PAGES", 2),
         "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": timeout_ms,
+        "PLAYWRIGHT_ABORT_REQUEST": "crawler.rendering.skip_resource",
     }
+
+
+#: What a list does not need to be drawn: the browser does not fetch these.
+SKIPPED_RESOURCES = frozenset({"image", "media", "font"})
+
+
+def skip_resource(request) -> bool:
+    """Playwright request filter: images, media and fonts are not fetched (time, memory and
+    the sites' bandwidth); documents, scripts, XHR/fetch and stylesheets are."""
+    return request.resource_type in SKIPPED_RESOURCES
 
 
 class RenderingHandler(ScrapyPlaywrightDownloadHandler):

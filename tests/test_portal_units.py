@@ -223,3 +223,77 @@ def test_public_suffix_lookup_never_goes_to_the_network():
                          timeout=60)
     assert out.stdout.split("\n")[:2] == ["()", "True False"], out.stderr[-2000:]
     assert "Traceback" not in out.stderr
+
+
+# --- the rendered walk, and where the render mode comes from ---------------------------------
+
+class FakeBrowserPage:
+    """A drawn list of ``pages`` pages behind a next control, as a Playwright page shows it."""
+
+    def __init__(self, pages):
+        self.pages, self.current, self.clicks = pages, 0, 0
+
+    async def content(self):
+        return self.pages[self.current]
+
+    async def evaluate(self, script, *args):
+        if "outerHTML" in script and "click" not in script:
+            return self.pages[self.current]
+        if self.current + 1 < len(self.pages):
+            self.current += 1
+            self.clicks += 1
+            return True
+        return False
+
+    async def wait_for_function(self, *args, **kwargs):
+        return None
+
+    async def wait_for_load_state(self, *args, **kwargs):
+        return None
+
+
+def _drawn(*titles):
+    return "<dl>" + "".join(f'<dd><a href="/r/{k}.htm">{t}</a></dd>' for k, t in enumerate(titles)) + "</dl>"
+
+
+def test_walk_clicks_to_the_last_page_and_stops_at_old_records():
+    pages = [_drawn("甲2025年政府信息公开工作年度报告"), _drawn("乙2024年政府信息公开工作年度报告"),
+             _drawn("丙2019年政府信息公开工作年度报告"), _drawn("丁2018年政府信息公开工作年度报告")]
+    seen = []
+
+    def on_page(page):
+        titles = [e.title for e in cms.links(page.selector, page)]
+        seen.append(titles)
+        return all(picking.title_year(t) >= 2024 for t in titles)
+
+    browser = FakeBrowserPage(pages)
+    read = asyncio.run(rendering.walk(browser, BASE + "/col/", on_page, max_pages=50, timeout=1))
+    assert read == 3 and browser.clicks == 2  # the 2019 page is the last one read
+    browser = FakeBrowserPage(pages)
+    read = asyncio.run(rendering.walk(browser, BASE + "/col/", lambda p: True, max_pages=50, timeout=1))
+    assert read == 4 and browser.clicks == 3  # the last page: no next control
+    browser = FakeBrowserPage(pages)
+    assert asyncio.run(rendering.walk(browser, BASE + "/col/", lambda p: True, max_pages=2, timeout=1)) == 2
+
+
+def test_render_mode_from_argument_else_registry():
+    from crawler import meta as M
+    from crawler.crawlspec import CrawlSpec
+    from crawler.spiders.reports import ReportsSpider
+
+    never = registry.Site(id="a", name="a", region="540000", level="city", home="https://a.gov.cn/",
+                          render="never")
+    plain = registry.Site(id="b", name="b", region="540000", level="city", home="https://b.gov.cn/")
+    spider = ReportsSpider(site="a")
+    mode = lambda site, spec: [r.meta[M.RENDER] for r in spider._site_requests(site, spec)]  # noqa: E731
+    assert mode(never, CrawlSpec.parse(site="a")) == ["never"]
+    assert mode(never, CrawlSpec.parse(site="a", render="always")) == ["always"]
+    assert mode(plain, CrawlSpec.parse(site="b")) == ["auto"]
+    with pytest.raises(ValueError, match="render must be one of"):
+        CrawlSpec.parse(site="a", render="sometimes")
+
+
+def test_browser_skips_images_media_fonts():
+    kind = lambda t: SimpleNamespace(resource_type=t)  # noqa: E731
+    assert rendering.skip_resource(kind("image")) and rendering.skip_resource(kind("font"))
+    assert not rendering.skip_resource(kind("script")) and not rendering.skip_resource(kind("fetch"))

@@ -86,6 +86,7 @@ class ReportsSpider(scrapy.Spider):
         self.spec = CrawlSpec.parse(**arguments)
         self.arguments = self.spec.arguments()
         self.stored: set[str] | None = None
+        self.known_years: dict[str, int] | None = None
         self.sites_by_id: dict[str, registry.Site] = {}
         #: Per site: start requests still out, why the failed ones failed, whether one worked.
         self.starts: dict[str, dict] = {}
@@ -144,6 +145,12 @@ class ReportsSpider(scrapy.Spider):
         spider.can_render = rendering.browser_available(settings.get("RENDER_BROWSER"))
         spider._told_no_browser = False
         return spider
+
+    def _known_year(self, url: str) -> int | None:
+        """The statistics year of a page an earlier crawl dropped as outside its years."""
+        if self.known_years is None:
+            self.known_years = Store.for_crawler(self.crawler).known_years()
+        return self.known_years.get(url)
 
     def _is_stored(self, url: str) -> bool:
         if self.stored is None:
@@ -323,6 +330,13 @@ class ReportsSpider(scrapy.Spider):
             year = picking.title_year(entry.title)
             if years and year and not years[0] <= year <= years[1]:
                 stale += year < years[0]
+                continue
+            known = self._known_year(entry.url) if years and not response.meta.get(M.REFRESH) \
+                else None
+            if known and not years[0] <= known <= years[1]:
+                # Fetched by an earlier crawl, read as a report of another year, not stored.
+                stale += known < years[0]
+                self.crawler.stats.inc_value("reports/skipped_known_year")
                 continue
             if not response.meta.get(M.REFRESH) and self._is_stored(entry.url):
                 stale += 1

@@ -12,6 +12,9 @@ Collections:
 - ``reports``: the parsed record (SCHEMA.md) plus url (unique), site, page_sha256,
   parsed_at, first_seen, last_seen and ``history`` (earlier page hashes).
 - ``crawls``: one document per crawl run.
+- ``years_seen``: pages fetched as reports and dropped for a statistics year outside the years a
+  crawl asked for (url, final_url, year), so that later crawls for the same years do not fetch
+  them again.
 
 Storing the same page twice changes only ``last_seen``; a changed page keeps both bodies and
 re-derives the report.
@@ -100,6 +103,7 @@ class Store:
         self.reports = self.db["reports"]
         self.crawls = self.db["crawls"]
         self.schedule = self.db["schedule"]
+        self.years_seen = self.db["years_seen"]
         # Processes opening one embedded store together (a scheduler's crawls, workers on one
         # machine) can meet SQLite's "database is locked" while files and indexes are created.
         self._retry(self.ensure_indexes)
@@ -142,6 +146,7 @@ class Store:
         self.reports.create_index("year")
         self.reports.create_index("template")
         self.crawls.create_index("started_at")
+        self.years_seen.create_index("url", unique=True)
 
     # --- pages --------------------------------------------------------------------------
 
@@ -243,6 +248,23 @@ class Store:
             if doc.get("requested_url"):
                 urls.add(doc["requested_url"])
         return urls
+
+    def remember_year(self, url: str, year: int, final_url: str | None = None) -> None:
+        """A page fetched as a report and not stored (its statistics year was outside the years
+        asked for): remember its year under the requested and the final URL."""
+        now = utcnow()
+        self._retry(lambda: self.years_seen.update_one(
+            {"url": url}, {"$set": {"url": url, "final_url": final_url or url, "year": year,
+                                    "seen_at": now}}, upsert=True))
+
+    def known_years(self) -> dict[str, int]:
+        """The statistics year of every remembered page, by requested and final URL."""
+        out = {}
+        for doc in self.years_seen.find({}, {"url": 1, "final_url": 1, "year": 1}):
+            out[doc["url"]] = doc["year"]
+            if doc.get("final_url"):
+                out[doc["final_url"]] = doc["year"]
+        return out
 
     def count_reports(self, query: dict | None = None) -> int:
         return self.reports.count_documents(query or {})
