@@ -88,7 +88,7 @@ class ReportsSpider(scrapy.Spider):
         self.stored: set[str] | None = None
         self.known_years: dict[str, int] | None = None
         self.sites_by_id: dict[str, registry.Site] = {}
-        #: Per site: start requests still out, why the failed ones failed, whether one worked.
+        #: Per site: why its failed start requests failed, and whether one of them worked.
         self.starts: dict[str, dict] = {}
         self.summary: list[str] = []
 
@@ -171,7 +171,7 @@ class ReportsSpider(scrapy.Spider):
         urls = list(site.columns or (site.home,))
         if site.columns and site.columns_are_hints:
             urls.append(site.home)
-        self.starts[site.id] = {"pending": len(urls), "failed": [], "reached": False}
+        self.starts[site.id] = {"failed": [], "reached": False}
         for url in urls:
             yield self._request(url, site, self.parse_page, cms_name=site.cms, meta=common)
 
@@ -248,9 +248,7 @@ class ReportsSpider(scrapy.Spider):
         logger.info("failed %s: %s", failure.request.url, failure.getErrorMessage())
         meta = failure.request.meta
         if meta.get(M.START) and meta.get(M.SITE) in self.starts:
-            start = self.starts[meta[M.SITE]]
-            start["pending"] -= 1
-            start["failed"].append(failure_kind(failure))
+            self.starts[meta[M.SITE]]["failed"].append(failure_kind(failure))
         if meta.get("playwright_page") is not None:
             return self._close_page(meta["playwright_page"])
         return None
@@ -264,9 +262,7 @@ class ReportsSpider(scrapy.Spider):
 
     def _reached(self, response):
         if response.meta.get(M.START) and response.meta.get(M.SITE) in self.starts:
-            start = self.starts[response.meta[M.SITE]]
-            start["pending"] -= 1
-            start["reached"] = True
+            self.starts[response.meta[M.SITE]]["reached"] = True
 
     def closed(self, reason):
         """One summary line per site; a crawl whose every site was unreachable is marked so
