@@ -1,4 +1,4 @@
-"""``python -m parsers FILE...``: parse report pages and print one JSON record per line.
+"""``python -m parsers FILE...``: parse report pages or attachments, one JSON record per line.
 
 Exit status 0 when every file was parsed, 2 when some file could not be read (each such file
 gets a one-line error on stderr naming it; the other files are still parsed).
@@ -16,7 +16,7 @@ from . import parse_page
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m parsers", description=__doc__.split("\n")[0])
-    ap.add_argument("files", nargs="+", metavar="FILE", help="HTML or text report pages")
+    ap.add_argument("files", nargs="+", metavar="FILE", help="report pages (HTML, text) or attachments (PDF, DOCX, DOC, WPS, XLSX, XLS)")
     ap.add_argument("--url", help="the URL the page was fetched from (one file only, or all)")
     ap.add_argument("--content-type", help="the Content-Type header the page was served with")
     ap.add_argument("--pretty", action="store_true", help="indented JSON, for people")

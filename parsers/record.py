@@ -10,9 +10,11 @@ import hashlib
 import re
 
 from . import PARSER_VERSION
+from .attachment_doc import read_attachment
 from .checks import run_checks
 from .decode import decode
 from .document import Document, Line
+from .formats import sniff
 from .html_doc import parse_html
 from .metadata import read_metadata
 from .script import to_simplified
@@ -41,7 +43,17 @@ def looks_like_html(text: str, content_type: str | None = None) -> bool:
 
 
 def parse_page(body: bytes | str, url: str | None = None, content_type: str | None = None) -> dict:
-    """Parse one report page (HTML or a text dump, bytes or str) into a record."""
+    """Parse one report page (HTML or a text dump, bytes or str) or attachment (PDF, DOCX,
+    DOC/WPS, XLSX, XLS: told apart by their bytes, whatever ``url`` and ``content_type``
+    say) into a record. DOC, WPS and XLS are converted by a LibreOffice subprocess."""
+    kind = sniff(body) if not isinstance(body, str) else None
+    if kind is not None:
+        raw = bytes(body)
+        doc, source, warnings = read_attachment(kind, raw)
+        record = build_record(doc, url=url, sha256=hashlib.sha256(raw).hexdigest(),
+                              script=_simplify(doc), encoding=None, warnings=warnings)
+        record["source"].update(source)
+        return record
     if isinstance(body, str):
         raw = body.encode("utf-8", "surrogatepass")
         text, encoding, warnings = body, None, []

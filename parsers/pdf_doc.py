@@ -1,0 +1,300 @@
+"""PDF attachments to a :class:`~parsers.document.Document` with pdfplumber (MIT).
+
+Per page, in reading order (top to bottom):
+
+- **Ruled tables** (``find_tables``): the cells are placed in a grid by their edges, so merged
+  cells read like an HTML rowspan/colspan (:mod:`parsers.grid`). A row that is one cell across
+  the table is prose, not data: reports put their whole text in a page-wide ruled frame, and
+  one-column "tables" are such frames. Runs of multi-cell rows become :class:`Table` blocks.
+- **Text outside those runs** becomes :class:`Line` blocks, one per paragraph: a line that
+  reaches the right margin continues on the next unindented line, also across a page break.
+  Spaces a PDF puts between Chinese characters (justified lines) are removed.
+- **Page furniture**: page numbers (``- 3 -``, ``— 1 —``, ``第 2 页``) and lines repeated in
+  the top or bottom band of several pages are dropped.
+- **A table continued on the next page** (the page's first block is a table with the same
+  number of columns as the previous page's last block) is joined to its first part.
+- **Pages without ruling** fall back to the text layer's layout: a line whose words stand in
+  columns far apart, one of them a number, is a table row.
+- **Scans**: pages that are images with (almost) no text layer are listed in a warning; they
+  need OCR, and no number is ever guessed from an image.
+
+pdfplumber is imported on the first PDF only: parsing HTML pages never pays for it.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from .document import Document, Line, Table, collapse
+from .grid import row_cells
+from .values import is_blank, is_value
+
+MAX_PAGES = 100  # a report has 3-20 pages; a 500-page volume is not one, and costs minutes
+_SCAN_CHARS = 10  # fewer text characters than this on a page with an image: a scanned page
+_BAND = 0.07  # top and bottom share of the page height where running headers/footers sit
+_CJK = "\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef“”‘’"
+_CJK_GAP = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
+_PAGE_NUMBER = re.compile(r"^[-—–－_~\s]*(?:第\s*)?\d{1,4}\s*(?:页)?(?:\s*[/／]\s*\d{1,4}|\s*共\s*\d{1,4}\s*页)?[-—–－_~\s]*$")
+_WRAPPED_NUMBER = re.compile(r"(?<=[\d.,])\n(?=[\d.,])")
+_DASHED = re.compile(r"^\s*[-—–－]")
+_NUMBERED = re.compile(r"^\s*(?:[一二三四五六七八九十]+\s*[、.．]|[（(]\s*[一二三四五六七八九十\d]+\s*[)）]"
+                       r"|\d{1,2}\s*[、.．](?!\d))")
+
+
+@dataclass
+class _Item:
+    page: int
+    top: float
+    bottom: float
+    x0: float
+    x1: float
+    size: float = 10.0
+    text: str = ""
+    rows: list[list[str]] | None = None  # a table run, or None for prose
+    ncols: int = 0
+    band: bool = False
+
+
+def join_text(text: str, cell: bool = False) -> str:
+    """Cell or line text: line breaks and gaps between Chinese characters removed. In a
+    cell, a number wrapped in a narrow column (``1\n2``) is joined again."""
+    text = text or ""
+    if cell:
+        text = _WRAPPED_NUMBER.sub("", text)
+    return collapse(_CJK_GAP.sub("", text))
+
+
+def read_pdf(body: bytes) -> tuple[Document, dict, list[str]]:
+    """The document, ``{"pages": n}`` for ``source``, and warnings."""
+    import pdfplumber  # noqa: PLC0415  (lazy: HTML-only processes never load it)
+
+    doc = Document(kind="pdf")
+    warnings: list[str] = []
+    try:
+        pdf = pdfplumber.open(io.BytesIO(body))
+        pages = pdf.pages
+    except Exception as exc:  # pdfminer raises many kinds on damaged or encrypted files
+        return doc, {"pages": None}, [f"the PDF could not be opened: {_why(exc)}"]
+    items: list[_Item] = []
+    scanned: list[int] = []
+    with pdf:
+        title = (pdf.metadata or {}).get("Title")
+        if isinstance(title, str) and title.strip():
+            doc.titles.append(collapse(title))
+        if len(pages) > MAX_PAGES:
+            warnings.append(f"the PDF has {len(pages)} pages; only the first {MAX_PAGES} were read")
+        for number, page in enumerate(pages[:MAX_PAGES], 1):
+            try:
+                page_items, chars = _read_page(page, number)
+            except Exception as exc:
+                warnings.append(f"PDF page {number} could not be read: {_why(exc)}")
+                continue
+            finally:
+                page.close()
+            if chars < _SCAN_CHARS and page.images:
+                scanned.append(number)
+            items.extend(page_items)
+        n_pages = len(pages)
+    if scanned:
+        which = "all pages" if len(scanned) == n_pages else "pages " + ", ".join(map(str, scanned))
+        warnings.append(f"scanned PDF: {which} are images without a text layer and need OCR; "
+                        "no numbers were read from them")
+    doc.blocks = _assemble(_drop_furniture(items, n_pages))
+    return doc, {"pages": n_pages}, warnings
+
+
+def _why(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"[:200]
+
+
+# --- one page ------------------------------------------------------------------------------
+
+def _read_page(page, number: int) -> tuple[list[_Item], int]:
+    height = page.height or 1.0
+    items: list[_Item] = []
+    boxes: list[tuple] = []
+    for table in page.find_tables():
+        for item in _table_runs(table, number):
+            items.append(item)
+            boxes.append((item.x0 - 1, item.top - 1, item.x1 + 1, item.bottom + 1))
+    words = [w for w in page.extract_words(keep_blank_chars=False, use_text_flow=False)
+             if not _inside(w, boxes)]
+    lines = _lines(words)
+    fallback = not boxes
+    run: _Item | None = None
+    for ws in lines:
+        top, bottom = min(w["top"] for w in ws), max(w["bottom"] for w in ws)
+        size = max(1.0, min(w["bottom"] - w["top"] for w in ws))
+        x0, x1 = ws[0]["x0"], ws[-1]["x1"]
+        band = top < _BAND * height or bottom > (1 - _BAND) * height
+        cells, wide = _cells(ws, size) if fallback else ([], False)
+        if cells and _is_row(cells, wide):
+            if run is None:
+                run = _Item(number, top, bottom, x0, x1, size, rows=[], ncols=len(cells))
+                items.append(run)
+            run.rows.append(cells)
+            run.bottom, run.ncols = bottom, max(run.ncols, len(cells))
+            continue
+        run = None
+        text = join_text(" ".join(w["text"] for w in ws))
+        if text:
+            items.append(_Item(number, top, bottom, x0, x1, size, text=text, band=band))
+    items.sort(key=lambda it: it.top)
+    return items, len(page.chars)
+
+
+def _inside(word: dict, boxes: list[tuple]) -> bool:
+    cx, cy = (word["x0"] + word["x1"]) / 2, (word["top"] + word["bottom"]) / 2
+    return any(b[0] <= cx <= b[2] and b[1] <= cy <= b[3] for b in boxes)
+
+
+def _lines(words: list[dict]) -> list[list[dict]]:
+    """Words grouped into visual lines (same baseline band), each sorted left to right."""
+    lines: list[list[dict]] = []
+    for w in sorted(words, key=lambda w: (w["top"], w["x0"])):
+        if lines:
+            last = lines[-1]
+            ref = last[0]
+            if abs(w["top"] - ref["top"]) <= 0.5 * max(1.0, ref["bottom"] - ref["top"]):
+                last.append(w)
+                continue
+        lines.append([w])
+    return [sorted(line, key=lambda w: w["x0"]) for line in lines]
+
+
+def _cells(words: list[dict], size: float) -> tuple[list[str], bool]:
+    """A line's words as cells: a gap wider than two characters separates columns, and a
+    number that pdfplumber found as a word of its own is a cell of its own (a label that
+    fills its column leaves only a narrow gap before the first value). Also says whether
+    some gap was a column gap."""
+    cells: list[list[str]] = [[words[0]["text"]]]
+    wide = False
+    for prev, w in zip(words, words[1:], strict=False):
+        gap = w["x0"] - prev["x1"]
+        if gap > 2 * size or _is_number(w["text"]) or _is_number(prev["text"]):
+            wide = wide or gap > 2 * size
+            cells.append([])
+        cells[-1].append(w["text"])
+    return [join_text(" ".join(c)) for c in cells], wide
+
+
+def _is_number(text: str) -> bool:
+    return is_value(text) and not is_blank(text)
+
+
+def _is_row(cells: list[str], wide: bool) -> bool:
+    """A line of a table laid out without ruling: it ends in a value, and either its columns
+    are far apart or it ends in two values (prose such as ``2023 年`` does neither)."""
+    if len(cells) < 2 or not _is_number(cells[-1]):
+        return False
+    return wide or _is_number(cells[-2])
+
+
+def _cluster(values, tol: float = 2.0) -> list[float]:
+    out: list[float] = []
+    for v in sorted(values):
+        if not out or v - out[-1] > tol:
+            out.append(v)
+    return out
+
+
+def _table_runs(table, number: int) -> list[_Item]:
+    """A ruled table as runs of multi-cell rows (single-cell rows are prose, left to the text
+    layer). Cells are placed by their edges, so merged cells span grid positions."""
+    texts: dict[tuple, str] = {}
+    for row, cells in zip(table.rows, table.extract(), strict=False):
+        for bbox, text in zip(row.cells, cells, strict=False):
+            if bbox is not None:
+                texts[tuple(bbox)] = join_text(text, cell=True)
+    if not texts:
+        return []
+    xs = _cluster(b[0] for b in texts)
+    ys = _cluster(b[1] for b in texts)
+    grid = {}
+    for k, (bbox, text) in enumerate(texts.items()):
+        for r, y in enumerate(ys):
+            if bbox[1] - 2 <= y < bbox[3] - 2:
+                for c, x in enumerate(xs):
+                    if bbox[0] - 2 <= x < bbox[2] - 2:
+                        grid[(r, c)] = (text, k)
+    x0, _, x1, bottom = table.bbox
+    runs: list[_Item] = []
+    run: _Item | None = None
+    for r, y in enumerate(ys):
+        row = row_cells(grid, r, range(len(xs)))
+        row_bottom = ys[r + 1] if r + 1 < len(ys) else bottom
+        if len(row) <= 1:
+            run = None
+            continue
+        if run is None:
+            run = _Item(number, y, row_bottom, x0, x1, rows=[], ncols=len(xs))
+            runs.append(run)
+        run.rows.append(row)
+        run.bottom = row_bottom
+    return runs
+
+
+# --- the whole document --------------------------------------------------------------------
+
+def _furniture_key(text: str) -> str:
+    return re.sub(r"\d+", "#", text)
+
+
+def _drop_furniture(items: list[_Item], n_pages: int) -> list[_Item]:
+    repeated = Counter(_furniture_key(it.text) for it in items if it.rows is None and it.band)
+    kept = []
+    for it in items:
+        if it.rows is None:
+            if _PAGE_NUMBER.match(it.text) and (it.band or _DASHED.match(it.text)):
+                continue
+            if it.band and n_pages >= 2 and repeated[_furniture_key(it.text)] >= 2:
+                continue
+        kept.append(it)
+    return kept
+
+
+def _assemble(items: list[_Item]) -> list:
+    """Blocks in reading order: paragraphs joined, continued tables joined."""
+    margins: dict[int, tuple[float, float]] = {}
+    for it in items:
+        if it.rows is None:
+            lo, hi = margins.get(it.page, (it.x0, it.x1))
+            margins[it.page] = (min(lo, it.x0), max(hi, it.x1))
+    blocks: list = []
+    prev: _Item | None = None
+    for i, it in enumerate(items):
+        first_on_page = i == 0 or items[i - 1].page != it.page
+        if it.rows is not None:
+            if (prev is not None and prev.rows is not None and first_on_page
+                    and prev.page == it.page - 1 and prev.ncols == it.ncols):
+                blocks[-1].rows.extend(it.rows)  # the table goes on from the previous page
+            else:
+                blocks.append(Table(it.rows, "pdf"))
+            prev = it
+            continue
+        if prev is not None and prev.rows is None and _continues(prev, it, margins, first_on_page):
+            blocks[-1].text += it.text if _joins_tight(blocks[-1].text, it.text) else " " + it.text
+        else:
+            blocks.append(Line(it.text))
+        prev = it
+    return blocks
+
+
+def _continues(prev: _Item, cur: _Item, margins, first_on_page: bool) -> bool:
+    """Is ``cur`` the next line of ``prev``'s paragraph? ``prev`` ran to the right margin and
+    ``cur`` is not indented nor numbered, just below it or at the top of the next page."""
+    size = max(prev.size, cur.size)
+    if prev.x1 < margins[prev.page][1] - 1.5 * size:
+        return False
+    if cur.x0 > margins[cur.page][0] + 0.8 * size or _NUMBERED.match(cur.text):
+        return False
+    if cur.page == prev.page:
+        return cur.top - prev.bottom < 1.5 * size
+    return first_on_page and cur.page == prev.page + 1
+
+
+def _joins_tight(left: str, right: str) -> bool:
+    return bool(left and right and re.match(f"[{_CJK}]", left[-1]) and re.match(f"[{_CJK}]", right[0]))
