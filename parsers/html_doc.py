@@ -51,6 +51,12 @@ def parse_html(text: str) -> Document:
         if embedded:
             inner = parse_html(embedded)
             doc.blocks += inner.blocks
+    if not any(isinstance(b, Table) for b in doc.blocks):
+        from .html_dump import read_text_dump  # noqa: PLC0415  (pages without <table> only)
+
+        dumped = read_text_dump(body if body is not None else root)
+        if dumped is not None:
+            doc.blocks = dumped
     return doc
 
 
@@ -90,6 +96,7 @@ def _read_head(root, doc: Document) -> None:
     title = root.find(".//title")
     if title is not None and _text_content(title).strip():
         titles.append(collapse(_text_content(title)))
+        doc.meta.setdefault("<title>", titles[-1])  # for the organ fallback (metadata.py)
     doc.titles = titles
 
 

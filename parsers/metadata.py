@@ -55,6 +55,8 @@ def _clean_organ(org: str | None) -> str | None:
     org = re.sub(r"^(?:关于|现将|现)", "", org)
     if not (2 <= len(org) <= 40) or org.startswith(_NOT_ORGAN_START) or not _SUFFIX.search(org):
         return None
+    if org in T.ORGAN_SUFFIXES:  # a bare "政府" or "办公室" names no one
+        return None
     for short, full in T.ORGAN_ABBREVIATIONS.items():
         if org.endswith(short) and not org.endswith(full):
             return org[: -len(short)] + full
@@ -132,6 +134,20 @@ def _organ_from_title(title: str) -> str | None:
     return _clean_organ(m.group("org")) if m else None
 
 
+def _organ_from_head(doc: Document) -> str | None:
+    """The organ named by the page head when the body never states it in full: the report
+    title in ``<title>`` (``XX局2023年…年度报告_门户``: the part holding the report title,
+    never the portal's name), the ``ArticleTitle`` meta, then the ``ColumnName`` meta
+    (department columns are named after the department)."""
+    for key in ("<title>", "articletitle"):
+        for part in re.split(r"\s*(?:[_|｜]|--|\s-\s|—)\s*", doc.meta.get(key) or ""):
+            if _TITLE_TAIL.search(part):
+                organ = _organ_from_title(part)
+                if organ:
+                    return organ
+    return _clean_organ(doc.meta.get("columnname"))
+
+
 def _signature(doc: Document, end: int) -> tuple[str | None, str | None]:
     """The organ and date signed at the end of the report (``陇西县财政局`` / ``2023年1月19日``)."""
     lines = [b.text for b in doc.blocks[:end] if isinstance(b, Line)][-8:]
@@ -166,6 +182,8 @@ def read_metadata(doc: Document, overview: str | None, body_end: int) -> dict:
             if m and _clean_organ(m.group("org")):
                 organ = _clean_organ(m.group("org"))
                 break
+    if not organ:
+        organ = _organ_from_head(doc)
     if not organ:
         organ = sig_org
     if not organ and overview:

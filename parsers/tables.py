@@ -126,10 +126,15 @@ def _match_key(row: Row, specs: list, cursor: int) -> str | None:
     return None
 
 
-def _store(result: TableResult, key: str, columns: list, vals: list[str], where: str) -> None:
+def _store(result: TableResult, key: str, columns: list, vals: list[str], where: str,
+           units: dict[str, str] | None = None) -> None:
     row_values, row_cells = {}, {}
     for (col, kind), raw in zip(columns, vals, strict=False):
-        ok, value = parse_value(raw, kind)
+        ok, value = False, None
+        if units and col in units:  # the column header's unit, unless the cell names its own
+            ok, value = parse_value(raw + units[col], kind)
+        if not ok:
+            ok, value = parse_value(raw, kind)
         if not ok:
             result.warnings.append(f"{where}.{key}.{col}: unreadable cell {raw!r}")
             value = None
@@ -151,9 +156,31 @@ def detect_template(rows: list[Row]) -> str | None:
     return best if scores[best] else None
 
 
+_HEADER_UNIT = re.compile(r"^[^\d]{0,6}?(?:单位)?[:：]?(亿元|万元|元)")
+
+
+def header_units(rows: list[Row]) -> dict[str, str]:
+    """Money column -> the unit its header cell names (``采购总金额（元）`` -> ``元``). Read
+    from the header text wherever it stands, so a merged header, or one followed by an
+    empty cell, still gives its unit to the column."""
+    units: dict[str, str] = {}
+    for row in rows:
+        for label in row.labels:
+            text = _BRACKETS.sub("", label)
+            for col, words in T.MONEY_COLUMN_HEADERS.items():
+                for word in words:
+                    at = text.find(word)
+                    if at >= 0:
+                        m = _HEADER_UNIT.match(text[at + len(word):])
+                        if m:
+                            units[col] = m.group(1)
+    return units
+
+
 def read_active_disclosure(rows: list[Row], template: str) -> TableResult:
     specs = [(key, variants) for key, _, variants in T.ACTIVE_DISCLOSURE[template]]
     columns = {key: cols for key, cols, _ in T.ACTIVE_DISCLOSURE[template]}
+    units = header_units(rows)
     result = TableResult()
     cursor = -1
     for row in rows:
@@ -169,7 +196,7 @@ def read_active_disclosure(rows: list[Row], template: str) -> TableResult:
             continue
         if note:
             result.warnings.append(f"active_disclosure.{key}: {note}")
-        _store(result, key, columns[key], vals, "active_disclosure")
+        _store(result, key, columns[key], vals, "active_disclosure", units)
         cursor = [k for k, _ in specs].index(key)
         if row.prose:
             result.used_blocks.add(row.block)
@@ -294,16 +321,37 @@ def read_review_litigation(rows: list[Row]) -> TableResult:
             return result
     # A transposed layout: one labelled row per group. Group labels keep their bracketed
     # part (行政诉讼（未经复议直接起诉）): it is what tells the two litigation groups apart.
-    specs = [(g, variants) for g, variants in reversed(T.REVIEW_GROUPS)]
     for row in rows:
         if row.nonblank() < 2:
             continue
-        for label in reversed(row.labels):
-            norm = _BRACKETS.sub("", label)
-            group = next((g for g, variants in specs if any(matches(norm, v) for v in variants)
-                          and not (g == "review" and "起诉" in norm)), None)
-            if group and group not in result.values:
-                vals, _ = align(row.values, width)
-                _store(result, group, columns, vals, "review_litigation")
-                break
+        group = _review_group(row.labels)
+        if group and group not in result.values:
+            vals, _ = align(row.values, width)
+            _store(result, group, columns, vals, "review_litigation")
+    # One small table per group (three Markdown tables, placeholder headers such as 数据1…数据6):
+    # the group is named before its values, by a caption line or a header row, and the values
+    # row carries no label of its own.
+    current = None
+    for row in rows:
+        group = _review_group(row.labels)
+        if group:
+            current = group
+            continue
+        if current is None or current in result.values or row.labels or row.nonblank() == 0:
+            continue
+        vals, note = align(row.values, width)
+        if note is None:
+            _store(result, current, columns, vals, "review_litigation")
+            current = None
     return result
+
+
+def _review_group(labels: list[str]) -> str | None:
+    """The review group the row's last group label names (the litigation groups first:
+    their labels hold 复议 too)."""
+    for label in reversed(labels):
+        norm = _BRACKETS.sub("", label)
+        for g, variants in reversed(T.REVIEW_GROUPS):
+            if any(matches(norm, v) for v in variants) and not (g == "review" and "起诉" in norm):
+                return g
+    return None

@@ -76,6 +76,10 @@ ACTIVE_DISCLOSURE = {
     ],
 }
 
+#: Money columns and the header words that name them. A unit written in that header
+#: (``采购总金额（元）``, ``（单位：亿元）``) applies to every cell of the column that has none.
+MONEY_COLUMN_HEADERS = {"amount_10k_yuan": ["采购总金额", "采购金额", "收费金额"]}
+
 # --- Table 3: 收到和处理政府信息公开申请情况 -------------------------------------------------
 
 APPLICATION_COLUMNS = ["natural_person", "commercial_enterprise", "research_institution",
@@ -126,7 +130,7 @@ APPLICATION_TEMPLATE_ROWS = {
 REVIEW_COLUMNS = ["upheld", "corrected", "other", "pending", "total"]
 #: Groups in page order (left to right in the standard single data row).
 REVIEW_GROUPS = [
-    ("review", ["行政复议"]),
+    ("review", ["行政复议", ("exact", "复议")]),
     ("litigation_direct", ["未经复议直接起诉", "直接起诉"]),
     ("litigation_after_review", ["复议后起诉"]),
 ]
