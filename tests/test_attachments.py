@@ -162,3 +162,44 @@ def test_parsing_html_loads_no_attachment_library():
                           capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"
+
+
+# --- which attachments hold the report (for the crawl) --------------------------------------
+
+def test_a_page_without_tables_names_its_report_attachment():
+    from parsers.attachments import report_attachment_links
+
+    path = FIXTURES / "sites" / "plain" / "xxgk" / "nb" / "202402" / "t20240201_3.html"
+    url = "http://127.0.0.1:8000/plain/xxgk/nb/202402/t20240201_3.html"
+    found = report_attachment_links(path.read_bytes(), url)
+    assert not found.body_has_tables
+    assert found.candidates == ["http://127.0.0.1:8000/plain/files/mzj2023nb.pdf"]
+    assert [link.kind for link in found.links] == ["pdf"]
+
+
+def test_report_candidates_are_ranked_and_lookalikes_left_out():
+    from parsers.attachments import report_attachment_links
+
+    page = ("<html><body><h1>洪泽区人民政府2023年政府信息公开工作年度报告</h1><p>附件：</p>"
+            "<p><a href='/files/biao.xlsx'>附表</a></p>"
+            "<p><a href='/files/jd.docx'>图解：2023年度报告.docx</a></p>"
+            "<p><a href='/down.jsp?filename=%E5%B9%B4%E5%BA%A6%E6%8A%A5%E5%91%8A.pdf'>下载</a></p>"
+            "<p><a href='/files/nb.wps'>2023年年度报告</a></p><p><a href='/index.html'>首页</a></p>"
+            "</body></html>")
+    found = report_attachment_links(page, "https://www.hongze.gov.cn/zwgk/t1.html")
+    assert found.candidates == ["https://www.hongze.gov.cn/down.jsp?filename=%E5%B9%B4%E5%BA%A6%E6%8A%A5%E5%91%8A.pdf",
+                                "https://www.hongze.gov.cn/files/nb.wps",
+                                "https://www.hongze.gov.cn/files/biao.xlsx"]
+    assert {link.kind for link in found.links} == {"xlsx", "docx", "pdf", "doc"}
+
+
+def test_a_page_holding_the_tables_parses_no_attachment(parse):
+    from parsers.attachments import report_attachment_links
+
+    page = (FIXTURES / "realdocs" / "r002.html").read_text(encoding="utf-8")
+    page += '<p>附件：<a href="/files/2024nb.pdf">平潭综合实验区2024年度政府信息公开工作年度报告.pdf</a></p>'
+    url = "https://www.pingtan.gov.cn/zwgk/t1.html"
+    record = parse(page.encode("utf-8"), url=url)
+    found = report_attachment_links(page.encode("utf-8"), url, record=record)
+    assert found.body_has_tables and found.candidates == []
+    assert [link.url for link in found.links] == ["https://www.pingtan.gov.cn/files/2024nb.pdf"]
