@@ -9,9 +9,10 @@ STAMP := $(VENV)/.installed
 
 setup: $(STAMP) system-deps
 
-# Debian's redis-server, for the distributed-crawl tests (they start their own on 127.0.0.1),
-# and Debian's chromium, which renders script-drawn lists (Playwright drives it; no browser
-# download). Without them the crawl still runs and their tests skip.
+# Debian's redis-server, for the distributed-crawl tests (they start their own on 127.0.0.1);
+# Debian's chromium, which renders script-drawn lists (Playwright drives it; no browser
+# download); LibreOffice, which reads DOC/WPS/XLS attachments (parsers/office.py). Without them
+# the crawl still runs, records say what could not be read, and their tests skip.
 system-deps:
 	@command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || \
 	  { (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server) \
@@ -19,6 +20,10 @@ system-deps:
 	@[ -x /usr/bin/chromium ] || \
 	  { (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
 	    >/dev/null 2>&1 || echo "warning: could not install chromium; script-drawn lists will not be rendered and its tests will be skipped"; }
+	@command -v soffice >/dev/null 2>&1 || \
+	  { (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	     libreoffice-writer-nogui libreoffice-calc-nogui) >/dev/null 2>&1 || \
+	    echo "warning: could not install LibreOffice; DOC/WPS/XLS attachments will not be read"; }
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
