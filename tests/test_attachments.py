@@ -203,3 +203,19 @@ def test_a_page_holding_the_tables_parses_no_attachment(parse):
     found = report_attachment_links(page.encode("utf-8"), url, record=record)
     assert found.body_has_tables and found.candidates == []
     assert [link.url for link in found.links] == ["https://www.pingtan.gov.cn/files/2024nb.pdf"]
+
+
+def test_pdf_table_continued_on_the_next_page_is_one_table():
+    from parsers.document import Table
+    from parsers.pdf_doc import read_pdf
+
+    doc, source, warnings = read_pdf((FIXTURES / "realdocs" / "r005.pdf").read_bytes())
+    assert source == {"pages": 5} and warnings == []
+    tables = [b for b in doc.blocks if isinstance(b, Table)]
+    table3 = next(t for t in tables if any("本年新收" in c for row in t.rows for c in row))
+    labels = [c for row in table3.rows for c in row]
+    # Rows 一 … 3.补正后 are on page 3, the rest of the table on page 4.
+    assert "2.没有现成信息需要另行制作" in labels and "3.补正后申请内容仍不明确" in labels
+    assert "四、结转下年度继续办理" in labels
+    # Merged group labels repeat in each sub-row, as in an HTML grid.
+    assert sum(1 for row in table3.rows if "（三）不予公开" in row) == 8
