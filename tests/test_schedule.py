@@ -14,6 +14,7 @@ from conftest import EXPECTED, scrapy
 from crawler import sites as registry
 from crawler.schedule import interval
 from crawler.store import Store
+from crawler.store.database import EMBEDDED_FILE
 
 FAST = ["--crawl-set", "DOWNLOAD_DELAY=0", "--crawl-set", "AUTOTHROTTLE_ENABLED=0",
         "--crawl-set", "RETRY_BACKOFF_BASE=0.05"]
@@ -89,7 +90,7 @@ def test_long_lived_scheduler_restarts_without_rerunning(portal, tmp_path):
     deadline = time.time() + 120
     while time.time() < deadline:
         time.sleep(0.5)
-        docs = state(tmp_path)[0] if (tmp_path / "govreports").exists() else {}
+        docs = state(tmp_path)[0] if (tmp_path / EMBEDDED_FILE).exists() else {}
         if docs.get("demo-trs", {}).get("last_status") == "finished":
             break
     proc.send_signal(signal.SIGTERM)

@@ -161,7 +161,7 @@ class Outage:
 
     def __getattr__(self, name):
         attr = getattr(self.collection, name)
-        if name not in ("insert_one", "update_one", "find_one"):
+        if not callable(attr):
             return attr
 
         def call(*args, **kwargs):

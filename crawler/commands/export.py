@@ -48,7 +48,7 @@ class Command(StoreCommand):
         if opts.template:
             q["template"] = opts.template
         if opts.failed_checks:
-            q["checks"] = {"$elemMatch": {"ok": False}}
+            q["failed_rules.0"] = {"$exists": True}
         return q
 
     def run(self, args, opts):

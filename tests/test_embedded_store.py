@@ -1,0 +1,199 @@
+"""The embedded document database (crawler.store.embedded): pymongo's answers, computed in SQL.
+
+Documents are stored reports of the real fixtures plus small hand-made ones where an operator
+needs a particular shape. Each test states what pymongo on a real MongoDB returns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+
+import bson
+import pytest
+from bson import ObjectId
+from conftest import REALDOCS, SEEDS
+from pymongo import InsertOne, UpdateOne
+from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
+
+from crawler.store import Store
+from crawler.store import embedded as docdb
+from crawler.store.database import EMBEDDED_FILE, PACKED
+from parsers import parse_page
+
+
+@pytest.fixture
+def db(tmp_path):
+    client = docdb.Client(tmp_path / "t.sqlite3", "t", packed={"big": ("blob", "text")})
+    yield client["t"]
+    client.close()
+
+
+@pytest.fixture(scope="module")
+def records():
+    return [parse_page(p.read_bytes(), url=f"https://www.example.gov.cn/{p.name}")
+            for p in SEEDS + REALDOCS if p.suffix in (".txt", ".html")]
+
+
+def test_documents_come_back_as_stored(db):
+    when = dt.datetime(2025, 3, 1, 12, 30, 5, 123000)
+    doc = {"a": 1, "blob": b"\x00\xff" * 10, "when": when, "nested": {"x": [1, "2", None]},
+           "text": "公开" * 100, "f": 1.5, "t": True, "n": None}
+    coll = db["big"]
+    oid = coll.insert_one(dict(doc)).inserted_id
+    got = coll.find_one({"_id": oid})
+    assert isinstance(oid, ObjectId) and got == dict(doc, _id=oid)
+    assert list(got) == ["a", "blob", "when", "nested", "text", "f", "t", "n", "_id"]
+
+
+def test_filters(db):
+    coll = db["c"]
+    t0 = dt.datetime(2025, 1, 1)
+    coll.insert_many([
+        {"_id": "a", "year": 2023, "region": {"code": "540100"}, "seen": t0, "tags": ["x"]},
+        {"_id": "b", "year": 2024, "region": {"code": "310000"}, "seen": t0 + dt.timedelta(days=2),
+         "checks": [{"rule": "r1", "ok": True}, {"rule": "r2", "ok": False}]},
+        {"_id": "c", "year": None, "region": {}, "seen": t0 + dt.timedelta(days=9), "tables": {}},
+    ])
+
+    def ids(filt):
+        return sorted(d["_id"] for d in coll.find(filt, {"_id": 1}))
+
+    assert ids({"year": 2023}) == ["a"]
+    assert ids({"year": None}) == ["c"]
+    assert ids({"year": {"$gte": 2024}}) == ["b"]
+    assert ids({"year": {"$in": [2023, 2024]}}) == ["a", "b"]
+    assert ids({"year": {"$nin": [2023]}}) == ["b", "c"]
+    assert ids({"year": {"$ne": None}}) == ["a", "b"]
+    assert ids({"region.code": {"$regex": "^54"}}) == ["a"]
+    assert ids({"region.code": {"$exists": False}}) == ["c"]
+    assert ids({"seen": {"$gt": t0 + dt.timedelta(days=1)}}) == ["b", "c"]
+    assert ids({"seen": t0}) == ["a"]
+    assert ids({"checks": {"$elemMatch": {"ok": False}}}) == ["b"]
+    assert ids({"tags.0": {"$exists": True}}) == ["a"]
+    assert ids({"tables": {}}) == ["c"]
+    assert ids({"$or": [{"year": 2023}, {"_id": "c"}]}) == ["a", "c"]
+    assert ids({"_id": {"$in": ["b", "c", "z"]}}) == ["b", "c"]
+    assert coll.count_documents({"year": {"$lt": 2024}}) == 1
+    with pytest.raises(OperationFailure, match=r"\$where"):
+        coll.find_one({"$where": "1"})
+
+
+def test_packed_fields_are_not_queryable(db):
+    db["big"].insert_one({"blob": b"x", "k": 1})
+    with pytest.raises(OperationFailure, match="stored compressed"):
+        db["big"].find_one({"blob": b"x"})
+    assert db["big"].find_one({"k": 1}, {"k": 1, "_id": 0}) == {"k": 1}
+
+
+def test_projection_sort_skip_limit(db):
+    coll = db["c"]
+    coll.insert_many([{"n": i % 3, "m": i, "sub": {"a": i, "b": -i}} for i in range(10)])
+    docs = list(coll.find({}, {"m": 1, "sub.a": 1, "_id": 0}, sort=[("n", -1), ("m", 1)],
+                          skip=1, limit=3))
+    assert docs == [{"m": 5, "sub": {"a": 5}}, {"m": 8, "sub": {"a": 8}},
+                    {"m": 1, "sub": {"a": 1}}]
+    assert "sub" not in coll.find_one({"m": 3}, {"sub": 0})
+    assert [d["m"] for d in coll.find().sort("m", -1).limit(2)] == [9, 8]
+
+
+def test_updates_and_upserts(db):
+    coll = db["big"]
+    coll.insert_one({"_id": 1, "k": "a", "text": "old", "n": 1})
+    assert coll.update_one({"k": "a"}, {"$set": {"text": "new", "d.e": 2}, "$inc": {"n": 2}}
+                           ).modified_count == 1
+    assert coll.find_one({"_id": 1}) == {"_id": 1, "k": "a", "text": "new", "n": 3, "d": {"e": 2}}
+    res = coll.update_one({"k": "b"}, {"$set": {"n": 1}, "$setOnInsert": {"text": "t"}},
+                          upsert=True)
+    assert res.upserted_id is not None
+    assert coll.find_one({"k": "b"}, {"_id": 0}) == {"k": "b", "n": 1, "text": "t"}
+    assert coll.update_many({}, {"$unset": {"n": ""}}).matched_count == 2
+    assert coll.count_documents({"n": {"$exists": True}}) == 0
+    assert coll.delete_one({"k": "a"}).deleted_count == 1 and coll.count_documents({}) == 1
+
+
+def test_unique_index_and_bulk_write_is_all_or_nothing(db):
+    coll = db["c"]
+    coll.create_index("url", unique=True)
+    coll.insert_one({"url": "u1"})
+    with pytest.raises(DuplicateKeyError):
+        coll.insert_one({"url": "u1"})
+    with pytest.raises(BulkWriteError):
+        coll.bulk_write([InsertOne({"url": "u2"}), UpdateOne({"url": "u1"}, {"$set": {"x": 1}}),
+                         InsertOne({"url": "u1"})])
+    assert coll.count_documents({}) == 1 and "x" not in coll.find_one({"url": "u1"})
+    res = coll.bulk_write([InsertOne({"url": "u2"}), UpdateOne({"url": "u1"}, {"$set": {"x": 1}})])
+    assert (res.inserted_count, res.modified_count) == (1, 1)
+
+
+def test_indexed_lookups_and_sorts_use_the_index(db):
+    coll = db["c"]
+    coll.create_index("url", unique=True)
+    plan = coll._conn.execute(
+        "EXPLAIN QUERY PLAN SELECT doc FROM c WHERE json_extract(doc, '$.\"url\"') = 'x' "
+        "ORDER BY json_extract(doc, '$.\"url\"') ASC, rowid").fetchall()
+    assert "USING INDEX" in str(plan) and "TEMP B-TREE" not in str(plan)
+    query, _ = coll.find({"url": "x"}, sort=[("url", 1)])._query()
+    assert "json_extract(doc, '$.\"url\"')" in query
+
+
+def test_cursor_streams_while_the_collection_is_written(db):
+    coll = db["c"]
+    coll.insert_many([{"i": i} for i in range(1200)])
+    seen = 0
+    for doc in coll.find({}, batch_size=100):
+        coll.update_one({"_id": doc["_id"]}, {"$set": {"seen": True}})
+        seen += 1
+    assert seen == 1200 and coll.count_documents({"seen": True}) == 1200
+
+
+def test_aggregation_pipelines(tmp_path, records):
+    with Store(None, tmp_path) as store:
+        for r in records:
+            store.save(r["url"], r["url"].encode(), r)
+        got = {d["_id"]: d["n"] for d in store.reports.aggregate(
+            [{"$group": {"_id": "$template", "n": {"$sum": 1}}}])}
+        want: dict = {}
+        for r in records:
+            want[r["template"]] = want.get(r["template"], 0) + 1
+        assert got == want
+        rules = store.reports.aggregate([
+            {"$match": {"year": {"$ne": None}}}, {"$unwind": "$failed_rules"},
+            {"$group": {"_id": "$failed_rules", "n": {"$sum": 1}}}, {"$sort": {"n": -1}}])
+        want = {}
+        for r in records:
+            if r["year"] is not None:
+                for c in r["checks"]:
+                    if not c["ok"]:
+                        want[c["rule"]] = want.get(c["rule"], 0) + 1
+        assert {d["_id"]: d["n"] for d in rules} == want
+        assert [d["n"] for d in rules] == sorted(want.values(), reverse=True)
+        years = store.reports.aggregate([{"$group": {"_id": None, "lo": {"$min": "$year"},
+                                                     "hi": {"$max": "$year"}}}])
+        known = [r["year"] for r in records if r["year"]]
+        assert years == [{"_id": None, "lo": min(known), "hi": max(known)}]
+        assert store.reports.aggregate([{"$match": {"template": "2021"}}, {"$count": "n"}]) == [
+            {"n": sum(r["template"] == "2021" for r in records)}]
+
+
+def test_litemongo_store_is_copied_on_first_open(tmp_path, records):
+    """A DATA_DIR written by the former engine: one SQLite file of BSON documents per
+    collection under govreports/ (litemongo's layout)."""
+    old = tmp_path / "govreports"
+    old.mkdir()
+    conn = sqlite3.connect(old / "reports")
+    conn.execute("CREATE TABLE documents(_id PRIMARY KEY, doc)")
+    for i, r in enumerate(records):
+        doc = dict(r, _id=ObjectId(), page_sha256=f"{i:064x}", history=[])
+        conn.execute("INSERT INTO documents VALUES (?, ?)", (f"o:{doc['_id']}", bson.encode(doc)))
+    conn.commit()
+    conn.close()
+    with Store(None, tmp_path) as store:
+        assert (tmp_path / EMBEDDED_FILE).exists()
+        assert store.reports.count_documents({}) == len(records)
+        stored = {d["url"]: d for d in store.iter_reports()}
+        for r in records:
+            assert {k: stored[r["url"]][k] for k in r} == r
+        failing = sum(not c["ok"] for r in records for c in r["checks"])
+        assert sum(n for _, n in store.failing_rules()) == failing
+    assert set(PACKED["reports"]) <= set(records[0])
