@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import pytest
 from conftest import FIXTURES, REALDOCS, label_for
-from scrapy.exceptions import DropItem, IgnoreRequest
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Request
 from scrapy.utils.test import get_crawler
 
 from crawler import meta as M
+from crawler import pagework
 from crawler.crawlspec import CrawlSpec
 from crawler.derive import Origin, derive_record
 from crawler.extensions import CrawlRecorder
 from crawler.items import PageItem
 from crawler.middlewares import ChallengeMiddleware, HostPolicyMiddleware
-from crawler.pipelines import StorePipeline
 from crawler.spiders.reports import ReportsSpider
 from crawler.store import Store
 
@@ -52,31 +52,45 @@ def page_item(path, **kw):
                     headers={"content-type": "text/html"}, **kw)
 
 
-def test_pipeline_returns_the_record_and_stores_the_page(crawler):
-    pipeline = StorePipeline.from_crawler(crawler)
-    pipeline.open_spider()
-    item = page_item(REALDOCS[1], site="site-x", region="540100")
-    record = pipeline.process_item(item)
+def page(path, **kw) -> dict:
+    """A fetched page as the pipeline hands it to its workers."""
+    item = page_item(path, **kw)
+    return {"url": item.url, "final_url": item.final_url, "body": item.body,
+            "status": item.status, "headers": item.headers, "site": item.site,
+            "region": item.region, "kind": item.kind, "report_url": item.report_url,
+            "years": item.years}
+
+
+def target(crawler):
+    store = Store.for_crawler(crawler)
+    return (None, str(store.data_dir), str(store.journal.path))
+
+
+def test_pipeline_work_returns_the_record_and_stores_the_page(crawler):
+    """What the pipeline's workers do with a batch (the engine drives it in test_crawl)."""
+    item = page(REALDOCS[1], site="site-x", region="540100")
+    (result,) = pagework.store_pages(target(crawler), [item])
+    record = result["record"]
+    assert result["status"] == "new"
     assert record["tables"] == label_for(REALDOCS[1])["tables"]
     assert all(not isinstance(v, bytes) for v in record.values())  # feeds get no bytes
     store = Store.for_crawler(crawler)
     stored = store.report(record["url"])
     assert stored["tables"] == record["tables"] and stored["site_region"] == "540100"
-    assert store.page_body(stored["page_sha256"]) == item.body
-    assert crawler.stats.get_value("reports/new") == 1
+    assert store.page_body(stored["page_sha256"]) == item["body"]
+    again, other = pagework.store_pages(target(crawler), [item, page(REALDOCS[2])])
+    assert (again["status"], other["status"]) == ("unchanged", "new")
 
 
-def test_pipeline_drops_reports_outside_the_years_and_stores_attachments(crawler):
-    pipeline = StorePipeline.from_crawler(crawler)
-    pipeline.open_spider()
+def test_pipeline_work_skips_reports_outside_the_years_and_stores_attachments(crawler):
     year = label_for(REALDOCS[1])["year"]
-    with pytest.raises(DropItem, match="outside"):
-        pipeline.process_item(page_item(REALDOCS[1], years=(year + 1, year + 2)))
-    with pytest.raises(DropItem, match="attachment stored"):
-        pipeline.process_item(page_item(REALDOCS[2], kind="attachment",
-                                        report_url="https://www.example.gov.cn/r.html"))
-    assert Store.for_crawler(crawler).count_pages() == 1
-    assert Store.for_crawler(crawler).count_reports() == 0
+    outside, attachment = pagework.store_pages(target(crawler), [
+        page(REALDOCS[1], years=(year + 1, year + 2)),
+        page(REALDOCS[2], kind="attachment", report_url="https://www.example.gov.cn/r.html")])
+    assert outside["status"] == "outside_years" and attachment["status"] == "page"
+    store = Store.for_crawler(crawler)
+    assert store.count_pages() == 1 and store.count_reports() == 0
+    assert store.known_years()[page(REALDOCS[1])["url"]] == year
 
 
 def test_crawl_recorder_keeps_every_stat(crawler):
