@@ -1,10 +1,19 @@
-"""Store benchmark: ``python benchmarks/store_bench.py [--records N] [--small M]``.
+"""Store benchmark at scale: ``python benchmarks/store_bench.py [--sizes 10000,100000,300000]``.
 
-Builds N records from the bundled fixtures (each page made distinct), then prints:
-upserts per second (Store.save: page + report), re-parse reports per second (scrapy reparse's
-loop: stored page -> parser -> compare), and the peak memory of a CSV and a JSONL export of M
-records against N records, measured in fresh processes (so the figures show whether export
-memory grows with the collection). Prints figures; asserts nothing.
+For each size N, fills an embedded store with N distinct reports, then measures what a user
+meets, each in a fresh process (peak RSS from ``getrusage``):
+
+- fill: reports per second through ``Store.save_many`` in batches of 200 (the crawl's path);
+- open: seconds to open the store and read one report;
+- ``scrapy stats``: seconds (the command, interpreter start excluded) and peak MB;
+- ``scrapy export`` to CSV and JSONL: seconds (likewise), seconds per 1k reports, peak MB;
+- reparse: seconds until ``iter_reports`` yields its first report, and reports per second of the
+  reparse loop (stored page -> parser -> compare) over the first 1000;
+- disk: bytes per report (pages included).
+
+Documents are made efficiently: each fixture is parsed once, then every report gets its own url,
+organ, year, province and page body (a distinct comment, so a distinct hash). Prints one table
+row per size; asserts nothing. 10k takes about a minute; 300k is a manual run (see README).
 """
 
 from __future__ import annotations
@@ -22,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from crawler.store import Store  # noqa: E402
 from parsers import parse_page  # noqa: E402
+from parsers.templates import PROVINCES  # noqa: E402
 
 
 def fixtures() -> list[tuple[bytes, str]]:
@@ -33,77 +43,133 @@ def fixtures() -> list[tuple[bytes, str]]:
     return out
 
 
-def fill(data: Path, n: int) -> float:
+def fill(data: Path, n: int, batch: int = 200) -> float:
+    """Store n distinct reports; returns reports per second."""
     docs = fixtures()
     parsed = [parse_page(body, content_type=ct) for body, ct in docs]
+    provinces = sorted(PROVINCES.items())
     with Store(None, data) as store:
         t0 = time.perf_counter()
+        entries = []
         for i in range(n):
-            body, ct = docs[i % len(docs)]
-            body = body + f"\n<!-- copy {i} -->".encode()
-            url = f"https://www{i % 97}.example.gov.cn/zfxxgk/zfxxgknb/t{i}.html"
-            record = dict(parsed[i % len(docs)], url=url)
-            store.save(url, body, record, headers={"content-type": ct})
+            k = i % len(docs)
+            body, ct = docs[k]
+            code, province = provinces[i % len(provinces)]
+            url = f"https://www{i % 997}.example.gov.cn/zfxxgk/zfxxgknb/t{i}.html"
+            record = dict(parsed[k], url=url, organ=f"{parsed[k]['organ'] or '某局'}{i}",
+                          year=2019 + i % 7,
+                          region={"code": f"{code}0000", "province": province, "city": None,
+                                  "county": None})
+            entries.append(dict(url=url, body=body + f"\n<!-- copy {i} -->".encode(),
+                                record=record, headers={"content-type": ct}))
+            if len(entries) == batch:
+                store.save_many(entries)
+                entries = []
+        if entries:
+            store.save_many(entries)
         return n / (time.perf_counter() - t0)
 
 
-def reparse_rate(data: Path, limit: int) -> float:
-    with Store(None, data) as store:
-        t0 = time.perf_counter()
-        n = 0
-        for old in store.iter_reports():  # the loop of `scrapy reparse`
-            if n == limit:
-                break
-            page = store.page(old["page_sha256"])
-            record = parse_page(page["body"], url=old["url"], content_type=page.get("content_type"))
-            _ = old["tables"] == record["tables"]
-            n += 1
-        return n / (time.perf_counter() - t0)
+_OPEN = """
+import sys, time
+t0 = time.perf_counter()
+from crawler.store import Store
+t1 = time.perf_counter()
+with Store(None, sys.argv[1]) as store:
+    next(store.iter_reports(), None)
+print(time.perf_counter() - t1, file=sys.stderr)
+"""
 
-
-_CHILD = """
-import resource, sys
+_SCRAPY = """
+import resource, sys, time
 from scrapy.cmdline import execute
+t0 = time.perf_counter()
 try:
-    execute(["scrapy", "export", "-o", sys.argv[1], "--format", sys.argv[2]])
+    execute(["scrapy", *sys.argv[1:]])
 except SystemExit:
     pass
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, time.perf_counter() - t0,
+      file=sys.stderr)
+"""
+
+_REPARSE = """
+import sys, time
+from crawler.store import Store
+from parsers import parse_page
+t0 = time.perf_counter()
+with Store(None, sys.argv[1]) as store:
+    n = 0
+    for old in store.iter_reports():  # the loop of `scrapy reparse`
+        if n == 0:
+            first = time.perf_counter() - t0
+            t1 = time.perf_counter()
+        page = store.page(old["page_sha256"])
+        record = parse_page(page["body"], url=old["url"], content_type=page.get("content_type"))
+        _ = old["tables"] == record["tables"]
+        n += 1
+        if n == int(sys.argv[2]):
+            break
+    rate = n / (time.perf_counter() - t1)
+print(first, rate, file=sys.stderr)
 """
 
 
-def export_peak_mb(data: Path, fmt: str, out: Path) -> tuple[float, float]:
-    """Run ``scrapy export`` in a fresh process; return (its peak RSS in MB, seconds)."""
+def child(code: str, *args, data: Path) -> tuple[list[str], float]:
+    """Run ``code`` in a fresh interpreter; returns (last stderr line split, wall seconds)."""
     env = dict(os.environ, DATA_DIR=str(data))
     env.pop("MONGO_URI", None)
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", _CHILD, str(out), fmt], cwd=ROOT, env=env,
-                          check=True, capture_output=True, text=True)
-    return int(proc.stderr.strip().splitlines()[-1]) / 1024, time.perf_counter() - t0
+    proc = subprocess.run([sys.executable, "-c", code, *map(str, args)], cwd=ROOT, env=env,
+                          capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if proc.returncode:
+        raise SystemExit(proc.stderr)
+    return proc.stderr.strip().splitlines()[-1].split(), wall
+
+
+def measure(data: Path, n: int, tmp: Path) -> dict:
+    row: dict = {"reports": n}
+    (opened,), _ = child(_OPEN, data, data=data)
+    row["open s"] = float(opened)
+    (peak, took), _ = child(_SCRAPY, "stats", data=data)
+    row["stats s"], row["stats MB"] = float(took), int(peak) / 1024
+    for fmt in ("csv", "jsonl"):
+        out = tmp / f"out.{fmt}"
+        (peak, took), _ = child(_SCRAPY, "export", "-o", out, data=data)
+        took = float(took)
+        row[f"export {fmt} s"], row[f"{fmt} s/1k"] = took, took / n * 1000
+        row[f"{fmt} MB"] = int(peak) / 1024
+        out.unlink()
+    (first, rate), _ = child(_REPARSE, data, 1000, data=data)
+    row["reparse first s"], row["reparse /s"] = float(first), float(rate)
+    size = sum(f.stat().st_size for f in data.rglob("*") if f.is_file())
+    row["KB/report"] = size / n / 1024
+    return row
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--records", type=int, default=10000)
-    ap.add_argument("--small", type=int, default=1000)
-    ap.add_argument("--reparse", type=int, default=2000, help="records to re-parse for the rate")
+    ap.add_argument("--sizes", default="10000", help="comma-separated report counts")
+    ap.add_argument("--dir", help="keep the stores here (default: a temporary directory)")
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
+    sizes = [int(s) for s in args.sizes.split(",")]
+    with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         tmp = Path(tmp)
-        small, large = tmp / "small", tmp / "large"
-        rate_small = fill(small, args.small)
-        rate_large = fill(large, args.records)
-        print(f"upserts: {rate_small:.0f}/s filling {args.small} records, "
-              f"{rate_large:.0f}/s filling {args.records}")
-        print(f"reparse: {reparse_rate(large, args.reparse):.0f} reports/s "
-              f"(first {args.reparse} of {args.records})")
-        size = sum(f.stat().st_size for f in large.rglob("*") if f.is_file()) / 2**20
-        print(f"embedded store on disk: {size:.0f} MB for {args.records} records and pages")
-        for fmt in ("csv", "jsonl"):
-            mb_s, s_s = export_peak_mb(small, fmt, tmp / f"s.{fmt}")
-            mb_l, s_l = export_peak_mb(large, fmt, tmp / f"l.{fmt}")
-            print(f"export {fmt}: peak RSS {mb_s:.0f} MB for {args.small} records "
-                  f"({s_s:.1f} s), {mb_l:.0f} MB for {args.records} ({s_l:.1f} s)")
+        rows = []
+        for n in sizes:
+            data = tmp / f"s{n}"
+            rate = fill(data, n)
+            row = measure(data, n, tmp)
+            row["fill /s"] = rate
+            rows.append(row)
+            print(" | ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}"
+                             for k, v in row.items()), flush=True)
+        keys = list(rows[0])
+        print("\n| " + " | ".join(keys) + " |")
+        print("|" + "---|" * len(keys))
+        for row in rows:
+            print("| " + " | ".join(f"{row[k]:.3g}" if isinstance(row[k], float) else str(row[k])
+                                    for k in keys) + " |")
 
 
 if __name__ == "__main__":
