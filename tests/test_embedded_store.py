@@ -169,9 +169,10 @@ def test_aggregation_pipelines(tmp_path, records):
         assert {d["_id"]: d["n"] for d in rules} == want
         assert [d["n"] for d in rules] == sorted(want.values(), reverse=True)
         years = store.reports.aggregate([{"$group": {"_id": None, "lo": {"$min": "$year"},
-                                                     "hi": {"$max": "$year"}}}])
+                                                     "hi": {"$max": "$year"},
+                                                     "sum": {"$sum": "$year"}}}])
         known = [r["year"] for r in records if r["year"]]
-        assert years == [{"_id": None, "lo": min(known), "hi": max(known)}]
+        assert years == [{"_id": None, "lo": min(known), "hi": max(known), "sum": sum(known)}]
         assert store.reports.aggregate([{"$match": {"template": "2021"}}, {"$count": "n"}]) == [
             {"n": sum(r["template"] == "2021" for r in records)}]
 

@@ -108,7 +108,10 @@ class Store:
             path.mkdir(parents=True, exist_ok=True)
             if not (path / EMBEDDED_FILE).exists() and (path / DATABASE).is_dir():
                 _migrate_litemongo(path / DATABASE, path / EMBEDDED_FILE)
-            self.client = embedded.Client(path / EMBEDDED_FILE, DATABASE, packed=PACKED)
+            # Switching a new file to WAL takes a lock that a process opening it together
+            # (a scheduler's crawls, a crawl's workers) may hold a moment: retried.
+            self.client = self._retry(lambda: embedded.Client(path / EMBEDDED_FILE, DATABASE,
+                                                              packed=PACKED))
             self.embedded = True
             self.data_dir = path
             name = DATABASE

@@ -199,17 +199,14 @@ class _Sql:
             return f"{self.expr(field)} IS NULL"
         if isinstance(value, dict | list):
             self.params.append(_dumps(value))
-            return f"json({self._raw(field)}) = json(?)"
+            # json_extract gives objects and arrays as JSON text: compared as documents.
+            return f"json({self.expr(field)}) = json(?)"
         if isinstance(value, dt.datetime | ObjectId):
             tag = "$date" if isinstance(value, dt.datetime) else "$oid"
             self.params.append(_sql_value(value))
             return f"{self.expr(field, tag)} = ?"
         self.params.append(_sql_value(value))
         return f"{self.expr(field)} = ?"
-
-    def _raw(self, field: str) -> str:
-        """The JSON text of a field (json_extract gives objects and arrays as JSON text)."""
-        return self.expr(field)
 
     def _op(self, field: str, op: str, arg, cond: dict) -> str:
         comparisons = {"$gt": ">", "$gte": ">=", "$lt": "<", "$lte": "<="}
@@ -644,7 +641,7 @@ class Cursor:
 class _Aggregation:
     """An aggregation pipeline as one SELECT."""
 
-    ACCUMULATORS = {"$sum": "total", "$min": "min", "$max": "max", "$avg": "avg"}
+    ACCUMULATORS = {"$sum": "sum", "$min": "min", "$max": "max", "$avg": "avg"}
 
     def __init__(self, coll: Collection, pipeline: list[dict]):
         self.coll, self.pipeline = coll, pipeline
@@ -697,7 +694,9 @@ class _Aggregation:
                 raise OperationFailure(f"embedded store: unsupported accumulator {acc}")
             value = sql.expr(operand[1:]) if isinstance(operand, str) and operand.startswith(
                 "$") else repr(operand)
-            select.append(f"{self.ACCUMULATORS[acc]}({value})")
+            call = f"{self.ACCUMULATORS[acc]}({value})"
+            # SQL's sum of no numbers is NULL, MongoDB's is 0.
+            select.append(f"coalesce({call}, 0)" if acc == "$sum" else call)
             names.append(name)
         rows = self._query(f"SELECT {', '.join(select)} FROM {source} WHERE {where}{group_by}",
                            sql.params)
@@ -709,19 +708,13 @@ class _Aggregation:
             elif kind in ("true", "false"):
                 key_value = kind == "true"
             doc = {"_id": key_value if group_by else key}
-            for name, value in zip(names, row[2:], strict=True):
-                doc[name] = int(value) if isinstance(value, float) and value.is_integer() \
-                    and self._is_count(group[name]) else value
+            doc.update(zip(names, row[2:], strict=True))
             out.append(doc)
         if sort:
             for field, direction in reversed(list(sort.items())):
                 out.sort(key=lambda d, f=field: (d.get(f) is not None, d.get(f)),
                          reverse=direction == -1)
         return out[:limit] if limit else out
-
-    @staticmethod
-    def _is_count(spec: dict) -> bool:
-        return spec.get("$sum") is not None and not isinstance(spec.get("$sum"), str)
 
     def _query(self, query: str, params: list) -> list:
         with self.coll.database.client._lock:
