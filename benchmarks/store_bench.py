@@ -6,7 +6,8 @@ meets, each in a fresh process (peak RSS from ``getrusage``):
 - fill: reports per second through ``Store.save_many`` in batches of 200 (the crawl's path);
 - open: seconds to open the store and read one report;
 - ``scrapy stats``: seconds (the command, interpreter start excluded) and peak MB;
-- ``scrapy export`` to CSV and JSONL: seconds (likewise), seconds per 1k reports, peak MB;
+- ``scrapy export`` to CSV and JSONL: seconds (likewise), seconds and CPU seconds per 1k
+  reports, peak MB (and a check that every report was written);
 - reparse: seconds until ``iter_reports`` yields its first report, and reports per second of the
   reparse loop (stored page -> parser -> compare) over the first 1000;
 - disk: bytes per report (pages included).
@@ -88,7 +89,8 @@ try:
     execute(["scrapy", *sys.argv[1:]])
 except SystemExit:
     pass
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, time.perf_counter() - t0,
+usage = resource.getrusage(resource.RUSAGE_SELF)
+print(usage.ru_maxrss, time.perf_counter() - t0, usage.ru_utime + usage.ru_stime,
       file=sys.stderr)
 """
 
@@ -131,12 +133,18 @@ def measure(data: Path, n: int, tmp: Path) -> dict:
     row: dict = {"reports": n}
     (opened,), _ = child(_OPEN, data, data=data)
     row["open s"] = float(opened)
-    (peak, took), _ = child(_SCRAPY, "stats", data=data)
+    (peak, took, _cpu), _ = child(_SCRAPY, "stats", data=data)
     row["stats s"], row["stats MB"] = float(took), int(peak) / 1024
     for fmt in ("csv", "jsonl"):
         out = tmp / f"out.{fmt}"
-        (peak, took), _ = child(_SCRAPY, "export", "-o", out, data=data)
+        (peak, took, cpu), _ = child(_SCRAPY, "export", "-o", out, data=data)
         took = float(took)
+        # CPU seconds move less than wall time with the load of a shared machine.
+        row[f"{fmt} cpu s/1k"] = float(cpu) / n * 1000
+        with open(out, "rb") as f:  # every report exported: one line each, after a header
+            lines = sum(1 for _ in f)
+        if lines != n + (fmt == "csv"):
+            raise SystemExit(f"export {fmt}: {lines} lines for {n} reports")
         row[f"export {fmt} s"], row[f"{fmt} s/1k"] = took, took / n * 1000
         row[f"{fmt} MB"] = int(peak) / 1024
         out.unlink()
