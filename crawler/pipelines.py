@@ -5,7 +5,13 @@ so Scrapy's feed exports (``-O out.jsonl``, ``FEEDS``) receive records. Attachme
 as pages of their report and go no further. Records outside the years the crawl asked for (by
 the parsed statistics year) are dropped, and their year remembered in the store. Counts go to Scrapy's stats (``pages``,
 ``reports/new|changed|unchanged|journaled``, ``reports/failed_checks``, ``reports/no_tables``,
-``attachments``), which :class:`crawler.extensions.CrawlRecorder` keeps in ``crawls``.
+``attachments``, ``attachments/journaled``, ``pages/too_large``), which
+:class:`crawler.extensions.CrawlRecorder` keeps in ``crawls``.
+
+Nothing is dropped silently: a body over the store's limit is a dropped item with the reason;
+while the database is down items go to the journal (the store's breaker); a journal that cannot
+take an item (full disk) stops the crawl with a clear message, and the item, not stored, is
+fetched again by the next crawl.
 """
 
 from __future__ import annotations
@@ -13,10 +19,11 @@ from __future__ import annotations
 import logging
 
 from scrapy.exceptions import DropItem
+from scrapy.utils.defer import deferred_from_coro
 
 from crawler.derive import Origin, derive_record
 from crawler.items import PageItem
-from crawler.store import Store
+from crawler.store import BodyTooLarge, JournalFull, Store
 
 logger = logging.getLogger(__name__)
 
@@ -43,12 +50,32 @@ class StorePipeline:
     def process_item(self, item):
         if not isinstance(item, PageItem):
             return item
+        try:
+            return self._store(item)
+        except BodyTooLarge as exc:
+            self.stats.inc_value("pages/too_large")
+            raise DropItem(f"not stored: {exc}", log_level="WARNING") from exc
+        except JournalFull as exc:
+            self.stats.inc_value("pages/journal_full")
+            if not getattr(self, "_stopping", False):
+                self._stopping = True
+                logger.critical("stopping the crawl: the database cannot be reached and the "
+                                "journal cannot take more items (%s). Free disk space, then run "
+                                "`scrapy replay-journal` and crawl again.", exc)
+                deferred_from_coro(self.crawler.engine.close_spider_async(reason="journal_full"))
+            raise DropItem(f"not stored (journal full), fetched again by the next crawl: "
+                           f"{item.url}", log_level="ERROR") from exc
+
+    def _store(self, item: PageItem):
         headers = item.headers
         self.stats.inc_value("pages")
         if item.kind == "attachment":
-            self.store.save_page(item.url, item.body, final_url=item.final_url, status=item.status,
-                                 headers=headers, report_url=item.report_url)
+            status = self.store.save_attachment(item.url, item.body, final_url=item.final_url,
+                                                status=item.status, headers=headers,
+                                                report_url=item.report_url)
             self.stats.inc_value("attachments")
+            if status != "stored":
+                self.stats.inc_value(f"attachments/{status}")
             raise AttachmentStored(item.url)
         record = derive_record(item.body, item.final_url, headers.get("content-type"),
                                Origin(item.site, item.region))

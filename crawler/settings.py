@@ -116,3 +116,9 @@ SITE_TOKEN_TTL = 300.0
 # Workers on one machine may share the embedded store (tests, small runs); across machines the
 # store must be MongoDB.
 EMBEDDED_STORE_SHARED = False
+
+# --- Outages (crawler.store.breaker) ---------------------------------------------------------
+# After a failed write the store does not ask the database again for this many seconds (items
+# go straight to the journal), doubling after each failed try up to STORE_BREAKER_MAX.
+STORE_BREAKER_COOLDOWN = 2.0
+STORE_BREAKER_MAX = 60.0

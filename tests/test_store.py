@@ -10,6 +10,7 @@ import pytest
 from conftest import REALDOCS, ROOT, SEEDS, label_for, scrapy, store_target
 
 from crawler.store import MAX_BODY, BodyTooLarge, Store
+from crawler.store.breaker import Breaker
 from parsers import parse_page
 
 KINDS = ["embedded", "mongodb"]
@@ -190,7 +191,8 @@ def test_outage_mid_run_is_journaled_then_replayed(kind, tmp_path):
     target = store_target(kind, tmp_path / "data")
     docs = [(f"https://www.example.gov.cn/{p.stem}.html", p.read_bytes()) for p in SEEDS + REALDOCS
             if p.suffix != ".csv"]
-    with target.open(backoff=0.001, retries=2) as store:
+    # No cooldown: every item asks the database (the breaker has its own test).
+    with target.open(backoff=0.001, retries=2, breaker=Breaker(0, 0)) as store:
         outage = store.pages = Outage(store.pages)
         statuses = []
         for i, (url, body) in enumerate(docs):

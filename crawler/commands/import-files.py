@@ -1,7 +1,8 @@
 """``scrapy import-files DIR...``: parse local report files into the store as if crawled.
 
 Each file's record is derived as a crawl derives it (:mod:`crawler.derive`), under the URL
-``file://<absolute path>``."""
+``file://<absolute path>``. A file that cannot be read, parsed or stored is reported and the
+others are imported; the failures are listed at the end and the exit status is 2."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ CONTENT_TYPES = {".txt": "text/plain", ".md": "text/plain"}
 
 
 class Command(StoreCommand):
+    takes_arguments = True
+
     def syntax(self):
         return "DIR_OR_FILE [...]"
 
@@ -42,10 +45,10 @@ class Command(StoreCommand):
             region = sites[opts.site].region if opts.site in sites else None
         return Origin(opts.site, region)
 
-    def run(self, args, opts):
+    def handle(self, args, opts):
         if not args:
             raise UsageError("give at least one directory or file")
-        files = []
+        files, failures = [], []
         for arg in args:
             path = Path(arg)
             if path.is_dir():
@@ -53,10 +56,10 @@ class Command(StoreCommand):
             elif path.is_file():
                 files.append(path)
             else:
-                print(f"{arg}: no such file or directory", file=sys.stderr)
-                self.exitcode = 2
+                failures.append((arg, "no such file or directory"))
         origin = self.origin(opts)
-        counts = {"new": 0, "changed": 0, "unchanged": 0, "journaled": 0, "failed": 0}
+        counts = {"new": 0, "changed": 0, "unchanged": 0, "journaled": 0, "quarantined": 0,
+                  "failed": 0}
         with self.open_store(opts) as store:
             for path in files:
                 url = path.resolve().as_uri()
@@ -67,11 +70,21 @@ class Command(StoreCommand):
                     status = store.save(url, body, record, headers={"content-type": content_type},
                                         encoding=record["source"]["encoding"])
                 except (OSError, BodyTooLarge) as exc:
-                    print(f"{path}: {exc}", file=sys.stderr)
-                    counts["failed"] += 1
+                    failures.append((path, exc.strerror if isinstance(exc, OSError)
+                                     and exc.strerror else str(exc)))
+                    continue
+                except Exception as exc:  # noqa: BLE001 - a parser bug on one file: go on
+                    failures.append((path, f"{type(exc).__name__}: {exc}"[:300]))
                     continue
                 counts[status] += 1
+                if status == "quarantined":
+                    failures.append((path, f"refused by the database, kept in "
+                                           f"{store.journal.quarantine_path}"))
+            counts["failed"] = len(failures) - counts["quarantined"]
             print(f"{len(files)} files into the {store.describe()}: "
                   + ", ".join(f"{k} {v}" for k, v in counts.items()))
-        if counts["failed"]:
+        if failures:
+            print(f"{len(failures)} failed:", file=sys.stderr)
+            for path, reason in failures:
+                print(f"  {path}: {reason}", file=sys.stderr)
             self.exitcode = 2

@@ -41,9 +41,7 @@ class Command(StoreCommand):
         parser.add_argument("--below-version", help="only records parsed by a parser older than V")
         parser.add_argument("--url", help="only URLs matching this glob")
 
-    def run(self, args, opts):
-        if args:
-            raise UsageError(f"unexpected argument(s): {' '.join(args)}")
+    def handle(self, args, opts):
         below = None
         if opts.below_version:
             try:

@@ -47,6 +47,7 @@ from crawler import sites as registry
 from crawler.crawlspec import CrawlSpec, adhoc_site
 from crawler.items import PageItem
 from crawler.store import KEPT_HEADERS, Store
+from crawler.store.database import TRANSIENT
 from parsers.decode import decode
 
 logger = logging.getLogger(__name__)
@@ -154,7 +155,12 @@ class ReportsSpider(scrapy.Spider):
 
     def _is_stored(self, url: str) -> bool:
         if self.stored is None:
-            self.stored = Store.for_crawler(self.crawler).stored_urls()
+            store = Store.for_crawler(self.crawler)
+            try:
+                self.stored = set() if store.breaker.reason else store.stored_urls()
+            except TRANSIENT as exc:
+                logger.error("cannot read the stored reports (%s): every report is fetched", exc)
+                self.stored = set()
         return url in self.stored
 
     async def start(self):

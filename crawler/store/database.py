@@ -20,8 +20,18 @@ Storing the same page twice changes only ``last_seen``; a changed page keeps bot
 re-derives the report.
 
 Writes never lose data: :meth:`Store.save` retries with exponential backoff while the database
-is unreachable, and if it stays down appends the item to an append-only, fsynced JSONL journal
-(:class:`~crawler.store.journal.Journal`); :meth:`Store.replay_journal` (``scrapy replay-journal``) applies it later.
+is unreachable (``retries``; a crawl asks for none, it must not sleep), and if it stays down
+appends the item to an append-only, fsynced JSONL journal (:class:`~crawler.store.journal.Journal`)
+and opens a circuit breaker (:class:`~crawler.store.breaker.Breaker`): for a while the next
+items go straight to the journal. :meth:`Store.replay_journal` (``scrapy replay-journal``)
+applies it later; an entry the database refuses for good goes to the quarantine file with the
+reason. Items the database refuses at once (a value BSON cannot hold) are quarantined too.
+
+Opening checks the store and says in one line what is wrong (:class:`StoreError`): a malformed
+or unreachable ``MONGO_URI`` (within the 5 s server selection), a ``DATA_DIR`` that is a file or
+cannot be created, a damaged collection file (:class:`DamagedCollection`: the other collections
+stay usable; ``scrapy store-check`` salvages). Readers (``readonly=True``) create nothing: no
+indexes, and an embedded store on a directory they cannot write is opened read-only.
 """
 
 from __future__ import annotations
@@ -36,8 +46,10 @@ import time
 import zlib
 from pathlib import Path
 
-from pymongo.errors import ConnectionFailure
+import bson
+from pymongo.errors import ConfigurationError, ConnectionFailure, DocumentTooLarge, WriteError
 
+from crawler.store.breaker import Breaker
 from crawler.store.journal import Journal
 
 logger = logging.getLogger(__name__)
@@ -60,8 +72,49 @@ class BodyTooLarge(ValueError):
     """The page body cannot be stored in one document."""
 
 
+class StoreError(Exception):
+    """The store cannot be used as configured; the message says why in one line."""
+
+
+class StoreUnreachable(StoreError):
+    """The database does not answer."""
+
+
+class DamagedCollection(StoreError):
+    """A collection's file is damaged: it cannot be read until ``scrapy store-check``."""
+
+
 #: Errors that mean "the database is not there right now", worth a retry and then the journal.
 TRANSIENT = (ConnectionFailure, sqlite3.OperationalError, OSError)
+#: Errors that mean "the database will never take this document": quarantined, not retried.
+REFUSED = (bson.errors.InvalidDocument, OverflowError, DocumentTooLarge, WriteError, KeyError,
+           TypeError, ValueError)
+COLLECTIONS = ("pages", "reports", "crawls", "schedule", "years_seen")
+INDEXES = {
+    "pages": [("sha256", {"unique": True}), ("url", {})],
+    "reports": [("url", {"unique": True}), ([("region.code", 1), ("year", 1)], {}),
+                ([("organ", 1), ("year", 1)], {}), ("year", {}), ("template", {})],
+    "crawls": [("started_at", {})],
+    "years_seen": [("url", {"unique": True})],
+}
+
+
+class _Damaged:
+    """Stands in for a damaged collection: any use raises :class:`DamagedCollection`."""
+
+    def __init__(self, name: str, error: str):
+        self._message = (f"the store's {name!r} collection is damaged ({error}): run "
+                         f"`scrapy store-check --salvage` (see README, Damaged stores)")
+
+    def __getattr__(self, attr):
+        raise DamagedCollection(self._message)
+
+
+def _redact(uri: str) -> str:
+    """A MongoDB URI without its password, for messages."""
+    import re
+
+    return re.sub(r"//([^:/@]+):[^@/]*@", r"//\1:***@", uri)
 
 
 class Store:
@@ -69,60 +122,159 @@ class Store:
 
     def __init__(self, uri: str | None = None, data_dir: str | os.PathLike | None = None, *,
                  journal: str | os.PathLike | None = None, retries: int = 4,
-                 backoff: float = 0.2):
+                 backoff: float = 0.2, readonly: bool = False, require_database: bool = True,
+                 breaker: Breaker | None = None):
         """``uri`` names a MongoDB (``mongodb://``, ``mongodb+srv://``); None means the embedded
         store under ``data_dir`` (default ``./data``). Nothing here reads the environment: the
         Scrapy settings do (:meth:`from_settings`), so an embedded store asked for is embedded
-        whatever ``MONGO_URI`` says."""
+        whatever ``MONGO_URI`` says.
+
+        ``readonly``: a reader's store (export, stats): nothing is created. ``require_database``
+        False (a crawl): an unreachable MongoDB is logged in one line and the breaker opened, so
+        items go to the journal; True: :class:`StoreUnreachable`. Raises :class:`StoreError`
+        with a one-line reason for a store that cannot be opened."""
         self.uri = uri or None
-        self.retries, self.backoff = retries, backoff
+        self.retries, self.backoff, self.readonly = retries, backoff, readonly
+        self.breaker = breaker or Breaker()
+        self.damaged: dict[str, str] = {}
         local = Path(data_dir or "data")
         self.journal = Journal(journal or local / "journal.jsonl")
         if self.uri and self.uri.startswith(("mongodb://", "mongodb+srv://")):
-            import pymongo
-
-            self.client = pymongo.MongoClient(self.uri, serverSelectionTimeoutMS=5000,
-                                              tz_aware=False)
-            self.embedded = False
-            name = pymongo.uri_parser.parse_uri(self.uri).get("database") or DATABASE
+            self._open_mongodb(require_database)
         elif self.uri:
             raise ValueError(f"MONGO_URI must start with mongodb:// or mongodb+srv://, got {uri!r}")
         else:
-            import litemongo
+            self._open_embedded(local)
+        if not readonly:
+            _check_journal(self.journal.path)
+        for name in COLLECTIONS:
+            setattr(self, name, self.db[name])
+        if self.embedded:
+            self._find_damage()
+        self._indexes_pending = not readonly
+        if not readonly and not self.breaker.is_open:
+            # Processes opening one embedded store together (a scheduler's crawls, workers on one
+            # machine) can meet SQLite's "database is locked" while files and indexes are created.
+            self._retry(self.ensure_indexes, retries=4)
 
-            path = local.resolve()
-            # Created here, race-free: litemongo checks then creates, which two worker processes
-            # starting together can trip over.
-            (path / DATABASE).mkdir(parents=True, exist_ok=True)
-            self.client = litemongo.MongoClient(str(path), DATABASE)
-            self.embedded = True
-            self.data_dir = path
-            name = DATABASE
+    def _open_mongodb(self, require_database: bool) -> None:
+        import pymongo
+
+        try:
+            self.client = pymongo.MongoClient(self.uri, serverSelectionTimeoutMS=5000,
+                                              tz_aware=False)
+            name = pymongo.uri_parser.parse_uri(self.uri).get("database") or DATABASE
+        except (ConfigurationError, ValueError) as exc:
+            raise StoreError(f"MONGO_URI {_redact(self.uri)!r} is not a valid MongoDB URI: "
+                             f"{exc}") from exc
+        self.embedded = False
         self.db = self.client[name]
-        self.pages = self.db["pages"]
-        self.reports = self.db["reports"]
-        self.crawls = self.db["crawls"]
-        self.schedule = self.db["schedule"]
-        self.years_seen = self.db["years_seen"]
-        # Processes opening one embedded store together (a scheduler's crawls, workers on one
-        # machine) can meet SQLite's "database is locked" while files and indexes are created.
-        self._retry(self.ensure_indexes)
+        try:
+            self.client.admin.command("ping")
+        except ConnectionFailure as exc:
+            reason = str(exc).split(",")[0].split(" (configured timeouts")[0]
+            message = f"the database at {_redact(self.uri)} is unreachable ({reason})"
+            if require_database:
+                self.client.close()
+                raise StoreUnreachable(message) from exc
+            self.breaker.failed(message)
+            logger.error("%s: items are journaled to %s until it answers", message,
+                         self.journal.path)
+
+    def _open_embedded(self, local: Path) -> None:
+        import litemongo
+
+        path = local.resolve()
+        if path.exists() and not path.is_dir():
+            raise StoreError(f"DATA_DIR {path} is a file, not a directory")
+        if self.readonly and not _writable(path):
+            from crawler.store.readonly import ReadOnlyServerStore
+
+            self.client = litemongo.MongoClient(ReadOnlyServerStore(path), DATABASE)
+        else:
+            try:
+                # Created here, race-free: litemongo checks then creates, which two worker
+                # processes starting together can trip over.
+                (path / DATABASE).mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"DATA_DIR {path} cannot be created: "
+                                 f"{exc.strerror or exc}") from exc
+            if not self.readonly and not _writable(path / DATABASE):
+                raise StoreError(f"DATA_DIR {path} is not writable (a read-only directory "
+                                 f"serves export and stats only)")
+            self.client = litemongo.MongoClient(str(path), DATABASE)
+        self.embedded = True
+        self.data_dir = path
+        self.db = self.client[DATABASE]
+
+    def _find_damage(self) -> None:
+        """Open each collection file: a damaged one is named and replaced by a stand-in that
+        refuses every use, so that the others stay usable."""
+        for name in COLLECTIONS:
+            try:
+                # Opening the collection's file (litemongo does it on first use) reads its
+                # header and schema, which is where a damaged file shows; no document is read.
+                getattr(self, name)._store  # noqa: B018
+            except sqlite3.OperationalError:
+                pass  # busy or locked: not damage, the operation will say
+            except sqlite3.DatabaseError as exc:  # "file is not a database", "malformed"
+                self.damaged[name] = str(exc)
+                setattr(self, name, _Damaged(name, str(exc)))
+                logger.error("store: collection %r (%s) is damaged: %s", name,
+                             self.data_dir / DATABASE / name, exc)
 
     @classmethod
-    def from_settings(cls, settings, data_dir: str | os.PathLike | None = None) -> Store:
+    def from_settings(cls, settings, data_dir: str | os.PathLike | None = None,
+                      **kwargs) -> Store:
         """The store Scrapy settings name: ``MONGO_URI``, else the embedded store in
-        ``data_dir`` or ``DATA_DIR``; the journal at ``JOURNAL_PATH`` when set. (settings.py
-        reads these from the environment; ``-s`` on the command line wins over it.)"""
+        ``data_dir`` or ``DATA_DIR``; the journal at ``JOURNAL_PATH`` when set; the breaker's
+        ``STORE_BREAKER_COOLDOWN`` and ``STORE_BREAKER_MAX``. (settings.py reads these from the
+        environment; ``-s`` on the command line wins over it.)"""
+        breaker = Breaker(settings.getfloat("STORE_BREAKER_COOLDOWN", 2.0),
+                          settings.getfloat("STORE_BREAKER_MAX", 60.0))
         return cls(settings.get("MONGO_URI"), data_dir or settings.get("DATA_DIR"),
-                   journal=settings.get("JOURNAL_PATH"))
+                   journal=settings.get("JOURNAL_PATH"), breaker=breaker, **kwargs)
+
+    @classmethod
+    def preflight(cls, settings) -> None:
+        """Raise :class:`StoreError` (one line) if a crawl could not store as configured: an
+        embedded store is opened and closed (a file for DATA_DIR, a read-only directory, a
+        damaged ``pages`` or ``reports``); for MongoDB the URI is only parsed, since a crawl
+        starts and journals while the database is down."""
+        if settings.get("MONGO_URI"):
+            uri = settings.get("MONGO_URI")
+            if not uri.startswith(("mongodb://", "mongodb+srv://")):
+                raise StoreError(f"MONGO_URI must start with mongodb:// or mongodb+srv://, "
+                                 f"got {_redact(uri)!r}")
+            if uri.startswith("mongodb://"):  # +srv would look the name up in DNS
+                import pymongo
+
+                try:
+                    pymongo.uri_parser.parse_uri(uri)
+                except (ConfigurationError, ValueError) as exc:
+                    raise StoreError(f"MONGO_URI {_redact(uri)!r} is not a valid MongoDB "
+                                     f"URI: {exc}") from exc
+            _check_journal(Path(settings.get("JOURNAL_PATH")
+                                or Path(settings.get("DATA_DIR") or "data") / "journal.jsonl"))
+            return
+        with cls.from_settings(settings) as store:
+            vital = sorted(set(store.damaged) & {"pages", "reports"})
+            if vital:
+                raise DamagedCollection(store.damaged_message(vital[0]))
+
+    def damaged_message(self, name: str) -> str:
+        return _Damaged(name, self.damaged[name])._message
 
     @classmethod
     def for_crawler(cls, crawler) -> Store:
         """The one store of a crawler process, shared by the spider (what is stored already),
-        the pipeline (what to store) and the crawl bookkeeping extension."""
+        the pipeline (what to store) and the crawl bookkeeping extension. A crawl never sleeps
+        on a failed write (no retries: the breaker and the journal take over) and starts even
+        when the database does not answer."""
         store = getattr(crawler, "_govreports_store", None)
         if store is None:
-            store = crawler._govreports_store = cls.from_settings(crawler.settings)
+            store = crawler._govreports_store = cls.from_settings(
+                crawler.settings, retries=0, require_database=False)
         return store
 
     def close(self) -> None:
@@ -138,15 +290,12 @@ class Store:
         return f"embedded store at {self.data_dir}" if self.embedded else "MongoDB at MONGO_URI"
 
     def ensure_indexes(self) -> None:
-        self.pages.create_index("sha256", unique=True)
-        self.pages.create_index("url")
-        self.reports.create_index("url", unique=True)
-        self.reports.create_index([("region.code", 1), ("year", 1)])
-        self.reports.create_index([("organ", 1), ("year", 1)])
-        self.reports.create_index("year")
-        self.reports.create_index("template")
-        self.crawls.create_index("started_at")
-        self.years_seen.create_index("url", unique=True)
+        """Create the indexes (of every collection that is not damaged)."""
+        for name, indexes in INDEXES.items():
+            if name not in self.damaged:
+                for keys, options in indexes:
+                    getattr(self, name).create_index(keys, **options)
+        self._indexes_pending = False
 
     # --- pages --------------------------------------------------------------------------
 
@@ -342,35 +491,99 @@ class Store:
              status: int = 200, headers: dict | None = None, encoding: str | None = None,
              fetched_at: dt.datetime | None = None) -> str:
         """Store a page (``url`` as requested, ``final_url`` after redirects) and its record
-        (see :mod:`crawler.derive`); returns new/changed/unchanged, or ``"journaled"`` when the
-        database stayed unreachable through every retry and the item went to the journal.
+        (see :mod:`crawler.derive`); returns new/changed/unchanged, ``"journaled"`` when the
+        database is unreachable (or the breaker is open) and the item went to the journal, or
+        ``"quarantined"`` when the database refused the item for good (kept with the reason in
+        the quarantine file). Raises :class:`BodyTooLarge` (nothing written) and
+        :class:`~crawler.store.journal.JournalFull` (the item could go nowhere).
         """
-        fetched_at = fetched_at or utcnow()
+        if len(body) > MAX_BODY:
+            self.save_page(url, body)  # raises BodyTooLarge with the reason, logged
+        entry = {"kind": "save", "url": url, "record": record, "final_url": final_url,
+                 "status": status, "headers": headers or {}, "encoding": encoding,
+                 "fetched_at": (fetched_at or utcnow()).isoformat()}
+        return self._write(entry, body)
 
-        def write():
-            sha = self.save_page(url, body, final_url=final_url, status=status, headers=headers,
-                                 encoding=encoding, fetched_at=fetched_at)
-            return self.save_report(record, page_sha256=sha, requested_url=url,
-                                    seen_at=fetched_at)
+    def save_attachment(self, url: str, body: bytes, *, report_url: str | None,
+                        final_url: str | None = None, status: int = 200,
+                        headers: dict | None = None) -> str:
+        """Store an attachment of a report page as a page, through the same breaker and journal
+        as :meth:`save`: ``"stored"``, ``"journaled"`` or ``"quarantined"``."""
+        if len(body) > MAX_BODY:
+            self.save_page(url, body)
+        entry = {"kind": "page", "url": url, "report_url": report_url, "final_url": final_url,
+                 "status": status, "headers": headers or {}, "fetched_at": utcnow().isoformat()}
+        return self._write(entry, body)
 
+    def record_crawl(self, crawl_id, doc: dict) -> str:
+        """Write a crawl run's document (upserted by its id) through the breaker and journal:
+        ``"stored"`` or ``"journaled"``."""
+        from bson import json_util
+
+        return self._write({"kind": "crawl", "id": json_util.dumps(crawl_id),
+                            "doc": json_util.dumps(doc)}, None)
+
+    def _apply(self, entry: dict, body: bytes | None) -> str:
+        """Write one journal-shaped entry to the database; its status."""
+        if self._indexes_pending:
+            self.ensure_indexes()
+        kind = entry["kind"]
+        if kind not in ("crawl", "page", "save"):
+            raise ValueError(f"unknown journal entry kind {kind!r}")
+        if kind == "crawl":
+            from bson import json_util
+
+            self.crawls.update_one({"_id": json_util.loads(entry["id"])},
+                                   {"$set": json_util.loads(entry["doc"])}, upsert=True)
+            return "stored"
+        fetched_at = dt.datetime.fromisoformat(entry["fetched_at"])
+        if kind == "page":
+            self.save_page(entry["url"], body, final_url=entry.get("final_url"),
+                           status=entry.get("status", 200), headers=entry.get("headers"),
+                           fetched_at=fetched_at, report_url=entry.get("report_url"))
+            return "stored"
+        sha = self.save_page(entry["url"], body, final_url=entry.get("final_url"),
+                             status=entry.get("status", 200), headers=entry.get("headers"),
+                             encoding=entry.get("encoding"), fetched_at=fetched_at)
+        return self.save_report(entry["record"], page_sha256=sha, requested_url=entry["url"],
+                                seen_at=fetched_at)
+
+    def _write(self, entry: dict, body: bytes | None) -> str:
+        if self.breaker.is_open:
+            return self._journal(entry, body, self.breaker.reason)
         try:
-            return self._retry(write)
+            status = self._retry(lambda: self._apply(entry, body))
         except TRANSIENT as exc:
-            logger.error("store unreachable (%s): %s journaled to %s", exc, url, self.journal.path)
-            self.journal.append({
-                "kind": "save", "url": url, "body_b64": base64.b64encode(body).decode("ascii"),
-                "record": record, "final_url": final_url, "status": status,
-                "headers": headers or {}, "encoding": encoding,
-                "fetched_at": fetched_at.isoformat(), "error": f"{type(exc).__name__}: {exc}"})
-            return "journaled"
+            reason = f"{type(exc).__name__}: {exc}"
+            wait = self.breaker.failed(reason)
+            logger.error("store unreachable (%s): %s journaled to %s; the database is not "
+                         "asked again for %.0f s", reason, entry.get("url", "crawl run"),
+                         self.journal.path, wait)
+            return self._journal(entry, body, reason)
+        except REFUSED as exc:
+            reason = f"{type(exc).__name__}: {exc}"[:500]
+            logger.error("store refused %s (%s): kept in %s", entry.get("url"), reason,
+                         self.journal.quarantine_path)
+            self.journal.quarantine(_with_body(entry, body), reason)
+            return "quarantined"
+        if self.breaker.reason is not None:
+            self.breaker.succeeded()
+            logger.info("store reachable again; journaled items wait for `scrapy "
+                        "replay-journal` (%s)", self.journal.path)
+        return status
 
-    def _retry(self, fn):
+    def _journal(self, entry: dict, body: bytes | None, reason: str | None) -> str:
+        self.journal.append(dict(_with_body(entry, body), error=reason))
+        return "journaled"
+
+    def _retry(self, fn, retries: int | None = None):
+        retries = self.retries if retries is None else retries
         delay = self.backoff
-        for attempt in range(self.retries + 1):
+        for attempt in range(retries + 1):
             try:
                 return fn()
             except TRANSIENT as exc:
-                if attempt == self.retries:
+                if attempt == retries:
                     raise
                 logger.warning("store write failed (%s), retry %d in %.1fs", exc, attempt + 1, delay)
                 time.sleep(delay)
@@ -378,26 +591,54 @@ class Store:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def replay_journal(self) -> dict[str, int]:
-        """Apply journaled items; the ones that still fail stay in the journal."""
-        counts = {"new": 0, "changed": 0, "unchanged": 0, "failed": 0}
+        """Apply the journaled items. Those the database refuses for good (and unreadable
+        lines) move to the quarantine file with the reason; when the database is unreachable
+        the rest stays in the journal. Counts: new/changed/unchanged/stored (pages and crawl
+        runs), quarantined, and failed (still waiting)."""
+        counts = {"new": 0, "changed": 0, "unchanged": 0, "stored": 0, "quarantined": 0,
+                  "failed": 0}
+        files, entries = self.journal.claim()
         remaining = []
-        for entry in self.journal.entries():
-            if entry.get("kind") != "save":
-                remaining.append(entry)
-                counts["failed"] += 1
-                continue
-            try:
-                status = self._retry(lambda e=entry: self.save_report(
-                    e["record"], requested_url=e["url"],
-                    seen_at=dt.datetime.fromisoformat(e["fetched_at"]),
-                    page_sha256=self.save_page(
-                        e["url"], base64.b64decode(e["body_b64"]), final_url=e.get("final_url"),
-                        status=e.get("status", 200), headers=e.get("headers"),
-                        encoding=e.get("encoding"),
-                        fetched_at=dt.datetime.fromisoformat(e["fetched_at"]))))
+        try:
+            for i, entry in enumerate(entries):
+                try:
+                    body = base64.b64decode(entry["body_b64"]) if "body_b64" in entry else None
+                    if entry.get("kind") == "unreadable":
+                        raise ValueError("a line cut short (a crash while it was written)")
+                    if len(body or b"") > MAX_BODY:
+                        raise BodyTooLarge(f"body of {len(body)} bytes exceeds {MAX_BODY}")
+                    status = self._retry(lambda e=entry, b=body: self._apply(e, b))
+                except TRANSIENT as exc:
+                    logger.error("store unreachable (%s): %d entries stay journaled", exc,
+                                 len(entries) - i)
+                    remaining += entries[i:]
+                    counts["failed"] += len(entries) - i
+                    break
+                except REFUSED as exc:
+                    self.journal.quarantine(entry, f"{type(exc).__name__}: {exc}"[:500])
+                    counts["quarantined"] += 1
+                    continue
                 counts[status] += 1
-            except TRANSIENT:
-                remaining.append(entry)
-                counts["failed"] += 1
-        self.journal.rewrite(remaining)
+        finally:
+            self.journal.release(files, remaining)
         return counts
+
+
+def _with_body(entry: dict, body: bytes | None) -> dict:
+    if body is None:
+        return entry
+    return dict(entry, body_b64=base64.b64encode(body).decode("ascii"))
+
+
+def _check_journal(path: Path) -> None:
+    if path.is_dir():
+        raise StoreError(f"JOURNAL_PATH {path} is a directory: it names the journal file")
+    if path.exists() and not os.access(path, os.W_OK) or not _writable(path.parent):
+        raise StoreError(f"JOURNAL_PATH {path} is not writable")
+
+
+def _writable(path: Path) -> bool:
+    """Can this process create files in ``path`` (or, if it does not exist, its parent)?"""
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return os.access(path, os.W_OK)
