@@ -1,10 +1,13 @@
 """The pipeline: a fetched page -> its record (:mod:`crawler.derive`) -> the store.
 
-A report page becomes its record, which is stored with the raw page and passed on as the item,
-so Scrapy's feed exports (``-O out.jsonl``, ``FEEDS``) receive records. Attachments are stored
-as pages of their report and go no further. Records outside the years the crawl asked for (by
-the parsed statistics year) are dropped, and their year remembered in the store. Counts go to Scrapy's stats (``pages``,
-``reports/new|changed|unchanged|journaled``, ``reports/failed_checks``, ``reports/no_tables``,
+A report page arrives with the files it links (PDF, Word, Excel); they are stored as pages of
+the report, and the record is derived from the page, or from the file that holds the report
+when the page holds no tables. The record is stored with the raw page and passed on as the
+item, so Scrapy's feed exports (``-O out.jsonl``, ``FEEDS``) receive records. A cover letter's
+page is stored as a page of its report and goes no further. Records outside the years the
+crawl asked for (by the parsed statistics year) are dropped, and their year remembered in the
+store. Counts go to Scrapy's stats (``pages``, ``reports/new|changed|unchanged|journaled``,
+``reports/failed_checks``, ``reports/no_tables``, ``reports/read_from_attachment``,
 ``attachments``, ``attachments/journaled``, ``pages/too_large``), which
 :class:`crawler.extensions.CrawlRecorder` keeps in ``crawls``.
 
@@ -21,7 +24,7 @@ import logging
 from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro
 
-from crawler.derive import Origin, derive_record
+from crawler.derive import Attachment, Origin, derive_record
 from crawler.items import PageItem
 from crawler.store import BodyTooLarge, JournalFull, Store
 
@@ -69,16 +72,19 @@ class StorePipeline:
     def _store(self, item: PageItem):
         headers = item.headers
         self.stats.inc_value("pages")
-        if item.kind == "attachment":
-            status = self.store.save_attachment(item.url, item.body, final_url=item.final_url,
-                                                status=item.status, headers=headers,
-                                                report_url=item.report_url)
-            self.stats.inc_value("attachments")
-            if status != "stored":
-                self.stats.inc_value(f"attachments/{status}")
+        if item.kind == "attachment":  # a page of a report, not itself one (a cover letter)
+            self._save_attachment(item, report_url=item.report_url)
             raise AttachmentStored(item.url)
+        for file in item.attachments:
+            try:
+                self._save_attachment(file, report_url=item.final_url)
+            except BodyTooLarge as exc:  # the report page is still stored
+                self.stats.inc_value("pages/too_large")
+                logger.warning("attachment not stored: %s", exc)
         record = derive_record(item.body, item.final_url, headers.get("content-type"),
-                               Origin(item.site, item.region))
+                               Origin(item.site, item.region),
+                               [Attachment(f.final_url, f.body, f.headers.get("content-type"))
+                                for f in item.attachments])
         if item.years and record["year"] and not item.years[0] <= record["year"] <= item.years[1]:
             self.stats.inc_value("reports/outside_years")
             # Remembered, so that the next crawl for these years does not fetch it again.
@@ -93,4 +99,14 @@ class StorePipeline:
             self.stats.inc_value("reports/failed_checks")
         if record["template"] == "unknown":
             self.stats.inc_value("reports/no_tables")
+        if record["attachment_url"]:
+            self.stats.inc_value("reports/read_from_attachment")
         return record
+
+    def _save_attachment(self, file, report_url: str | None) -> None:
+        status = self.store.save_attachment(file.url, file.body, final_url=file.final_url,
+                                            status=file.status, headers=file.headers,
+                                            report_url=report_url)
+        self.stats.inc_value("attachments")
+        if status != "stored":
+            self.stats.inc_value(f"attachments/{status}")

@@ -44,6 +44,10 @@ FEED_EXPORTERS = {"csv": "crawler.store.feeds.WideCsvItemExporter"}
 SITES_REGISTRY = None
 SITES_BASE_URL = None
 
+# Files (PDF, Word, Excel) fetched per report page at most, for reading reports published as
+# attachments.
+ATTACHMENTS_PER_REPORT = 5
+
 # --- Transport ----------------------------------------------------------------------------
 # Politeness: every request of a site shares one download slot (request.meta["download_slot"]
 # is the site id), so per-site limits hold whatever host the site uses.
