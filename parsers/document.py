@@ -40,6 +40,8 @@ class Document:
     #: Title candidates from the page head (<title>, headings), best first.
     titles: list[str] = field(default_factory=list)
     kind: str = "text"
+    #: What the reader had to cut or could not read (limits, parser errors), for the record.
+    warnings: list[str] = field(default_factory=list)
 
     def map_text(self, convert) -> None:
         """Apply ``convert`` (a str -> str function over one big string) to every text in
