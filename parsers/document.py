@@ -16,6 +16,8 @@ _WS = re.compile(r"[\s\u3000\xa0\u200b\ufeff]+")
 
 def collapse(text: str) -> str:
     """White space (including U+3000 and &nbsp;) folded to single spaces, ends stripped."""
+    if text.isalnum():  # no white space at all (a number, a label): nothing to fold
+        return text
     return _WS.sub(" ", text).strip()
 
 

@@ -63,7 +63,10 @@ def _cut_attribute_bombs(text: str, warnings: list[str]) -> str:
                         f"without them")
         return f"<{m.group(1)}>"
 
-    return _LONG_TAG.sub(cut, text) if len(text) > 8192 else text
+    # Fast path, at C speed: no run of 8 KB without a ">" means no tag long enough to matter.
+    if len(text) <= 8192 or max(map(len, text.split(">"))) < 8192:
+        return text
+    return _LONG_TAG.sub(cut, text)
 
 
 def parse_html(text: str, _depth: int = 0) -> Document:
@@ -112,7 +115,8 @@ def parse_html(text: str, _depth: int = 0) -> Document:
 # script: {"content":"<p>…</p><table>…"}. The raw page must re-parse by itself, so the parser
 # reads it there.
 # Possessive, so that the scan is linear: a string is read to its closing quote once.
-_JSON_CONTENT = re.compile(r'["\']?content["\']?\s*:\s*("(?:[^"\\]++|\\.)*+")', re.S)
+# Starting with the literal word, so that the regex engine can skip to its occurrences.
+_JSON_CONTENT = re.compile(r'content["\']?\s*:\s*("(?:[^"\\]++|\\.)*+")', re.S)
 _ESCAPE = re.compile(r"\\.", re.S)
 _MIN_CONTENT = 200  # characters (an escape counts as one) of a string worth reading
 
@@ -250,10 +254,22 @@ def _is_layout(table) -> bool:
     return any(len(_text_content(c)) > _LAYOUT_TEXT for c in cells)
 
 
+# All descendant text, concatenated in C; plain str (a "smart" string would hold the tree).
+_STRING = lxml.etree.XPath("string()", smart_strings=False)
+
+
 def cell_text(cell) -> str:
     """A cell's text, its paragraphs and line breaks joined by spaces."""
-    if not len(cell):  # the common case: a bare value such as "0"
+    n = len(cell)
+    if not n:  # the common case: a bare value such as "0"
         return collapse(cell.text or "")
+    if n == 1:  # the next most common: one paragraph or span, <td><p>0</p></td>
+        child = cell[0]
+        if not len(child) and child.tag not in _SKIP and isinstance(child.tag, str):
+            text, before, after = child.text or "", cell.text, child.tail
+            if before or after:
+                text = (before or "") + text + (after or "")
+            return collapse(text)
     blocks = 0
     for el in cell.iterdescendants():
         tag = el.tag
@@ -262,8 +278,8 @@ def cell_text(cell) -> str:
         elif tag in _SKIP:
             blocks = 2
             break
-    if blocks <= 1:
-        return collapse("".join(cell.itertext()))  # one paragraph: no separators to place
+    if blocks <= 1:  # one paragraph: no separators to place
+        return collapse(_STRING(cell))
     parts: list[str] = []
     walker = lxml.etree.iterwalk(cell, events=("start", "end", "comment", "pi"))
     for event, el in walker:

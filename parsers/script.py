@@ -8,13 +8,16 @@ always in simplified script; ``script`` keeps what the page was written in.
 from __future__ import annotations
 
 import functools
+import operator
 import re
 
 import opencc
 
-# A parenthesised pinyin syllable (tone marks or tone digit) right after a Han character.
+# A parenthesised pinyin syllable (tone marks or tone digit) right after a Han character. The
+# pattern starts with the bracket, so the regex engine skips to brackets; the lookbehind then
+# checks the Han character before it.
 _PINYIN = re.compile(
-    r"(?<=[\u4e00-\u9fff])[(（]"
+    r"[(（](?<=[\u4e00-\u9fff][(（])"
     r"[a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹ]{1,6}[1-5]?"
     r"[)）]"
 )
@@ -44,7 +47,7 @@ def to_simplified(text: str) -> tuple[str, str]:
     if not han:
         return converted, "hans"
     if len(converted) == len(text):
-        changed = sum(1 for a, b in zip(text, converted, strict=True) if a != b)
+        changed = sum(map(operator.ne, text, converted))
     else:  # phrase conversions changed the length: fall back to a character count.
         changed = abs(len(_HAN.findall(converted)) - han) + sum(
             1 for a, b in zip(text, converted, strict=False) if a != b)
