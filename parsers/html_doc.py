@@ -14,6 +14,7 @@ gives up on (nesting deeper than 256 levels) is said in the document's warnings.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import threading
@@ -32,7 +33,8 @@ _ROW_GROUPS = frozenset(("thead", "tbody", "tfoot"))
 _LAYOUT_TEXT = 400  # a cell holding more text than this is an article, not a table cell
 #: A tag with more attributes than this is cut to its bare name (real tags have a dozen).
 MAX_ATTRIBUTES = 1_000
-_LONG_TAG = re.compile(r"<([A-Za-z][A-Za-z0-9]*)([^<>]{8192,})>")
+# A tag of 8 KB or more, closed or not (libxml2 reads an unclosed one to the next tag).
+_LONG_TAG = re.compile(r"<([A-Za-z][A-Za-z0-9]*)([^<>]{8192,})>?")
 _ATTRIBUTE = re.compile(r"[^\s=/>\"']+\s*=")
 
 # Plain lxml elements: lxml.html's element-class lookup costs a third of the parse time.
@@ -63,8 +65,9 @@ def _cut_attribute_bombs(text: str, warnings: list[str]) -> str:
                         f"without them")
         return f"<{m.group(1)}>"
 
-    # Fast path, at C speed: no run of 8 KB without a ">" means no tag long enough to matter.
-    if len(text) <= 8192 or max(map(len, text.split(">"))) < 8192:
+    # Fast path, at C speed: a run of 8 KB without a ">" would hold a whole aligned 4 KB
+    # window without one, so if every window has one there is no tag long enough to matter.
+    if all(text.find(">", i, i + 4096) >= 0 for i in range(0, len(text) - 4095, 4096)):
         return text
     return _LONG_TAG.sub(cut, text)
 
@@ -263,13 +266,25 @@ def cell_text(cell) -> str:
     n = len(cell)
     if not n:  # the common case: a bare value such as "0"
         return collapse(cell.text or "")
-    if n == 1:  # the next most common: one paragraph or span, <td><p>0</p></td>
+    if n == 1:  # next: <td><p>0</p></td> and <td><p><span>0</span></p></td>
         child = cell[0]
-        if not len(child) and child.tag not in _SKIP and isinstance(child.tag, str):
-            text, before, after = child.text or "", cell.text, child.tail
-            if before or after:
-                text = (before or "") + text + (after or "")
-            return collapse(text)
+        tag = child.tag
+        if isinstance(tag, str) and tag not in _SKIP:
+            k = len(child)
+            if not k:
+                text, before, after = child.text or "", cell.text, child.tail
+                if before or after:
+                    text = (before or "") + text + (after or "")
+                return collapse(text)
+            if k == 1:
+                inner = child[0]
+                itag = inner.tag
+                if (not len(inner) and isinstance(itag, str) and itag not in _SKIP
+                        and (tag not in _BLOCK_OR_BR or itag not in _BLOCK_OR_BR)):
+                    # What itertext() yields: texts down the chain, then tails back up.
+                    text = "".join([t for t in (cell.text, child.text, inner.text, inner.tail,
+                                                child.tail) if t])
+                    return collapse(text)
     blocks = 0
     for el in cell.iterdescendants():
         tag = el.tag
@@ -334,28 +349,29 @@ def expand_table(table, budget: int) -> tuple[list[list[str]], int, str | None]:
         note = f"{len(trs)} rows, read the first {limits.MAX_TABLE_ROWS}"
         trs = trs[: limits.MAX_TABLE_ROWS]
     nrows = len(trs)
-    # grid[r][c] = (text, origin) or None for a position no cell covers (yet).
-    grid: list[list] = [[] for _ in range(nrows)]
+    # grid[r][c] = the number of the cell covering that position (texts[number] is its text),
+    # or 0 for a position no cell covers (yet).
+    grid: list[list[int]] = [[] for _ in range(nrows)]
+    texts = [""]
     area = 0
-    origin = 0
     spans = False
     for r, tr in enumerate(trs):
         line = grid[r]
         c = 0
         for cell in tr.iterchildren("td", "th"):
-            while c < len(line) and line[c] is not None:
+            while c < len(line) and line[c]:
                 c += 1
             rs = cs = 1
             if cell.get("rowspan") is not None or cell.get("colspan") is not None:
                 rs = min(_span(cell, "rowspan"), nrows - r)
                 cs = _span(cell, "colspan")
-            origin += 1
-            entry = (cell_text(cell), origin)
+            origin = len(texts)
             if rs == 1 and cs == 1 and c == len(line):  # the common case: append
                 if area >= budget:
                     note = note or f"its expanded grid exceeds {budget} cells"
                     break
-                line.append(entry)
+                texts.append(cell_text(cell))
+                line.append(origin)
                 area += 1
                 c += 1
                 continue
@@ -371,31 +387,32 @@ def expand_table(table, budget: int) -> tuple[list[list[str]], int, str | None]:
                 break
             if (rs, cs) != want:
                 note = note or f"its expanded grid exceeds {budget} cells"
+            texts.append(cell_text(cell))
             for dr in range(rs):
                 target = grid[r + dr]
                 if len(target) < c + cs:
                     area += c + cs - len(target)
-                    target.extend([None] * (c + cs - len(target)))
-                for dc in range(cs):
-                    target[c + dc] = entry
+                    target.extend([0] * (c + cs - len(target)))
+                target[c:c + cs] = [origin] * cs
             c += cs
         else:
             continue
         break  # the budget is spent: the rest of the table is not read
     rows = []
     for line in grid:
-        if spans:
-            row: list[str] = []
-            last = None
-            for item in line:
-                # Positions no cell covers (holes of ragged rows) read as blank cells.
-                text, org = item if item is not None else ("", None)
-                if org is not None and org == last:
-                    continue
-                last = org
-                row.append(text)
+        if not spans:
+            row = [texts[o] for o in line]
+        elif 0 not in line:
+            # Colspan copies of one cell stand side by side: read each cell once.
+            row = [texts[o] for o, _ in itertools.groupby(line)]
         else:
-            row = [item[0] for item in line]
+            # Positions no cell covers (holes of ragged rows) read as blank cells, each.
+            row, last = [], None
+            for o in line:
+                if o and o == last:
+                    continue
+                last = o
+                row.append(texts[o])
         if any(row):
             rows.append(row)
     return rows, area, note

@@ -31,7 +31,11 @@ class Row:
     block: int = -1
 
     def nonblank(self) -> int:
-        return sum(1 for v in self.values if not is_blank(v))
+        # Rows are shared by the three table readers (and never modified): count once.
+        n = self.__dict__.get("_nonblank")
+        if n is None:
+            n = self.__dict__["_nonblank"] = sum(1 for v in self.values if not is_blank(v))
+        return n
 
 
 @dataclass
