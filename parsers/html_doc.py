@@ -47,7 +47,7 @@ def _parser() -> lxml.etree.HTMLParser:
     parser = getattr(_LOCAL, "parser", None)
     if parser is None:
         parser = _LOCAL.parser = lxml.etree.HTMLParser(
-            remove_comments=True, remove_pis=True, no_network=True, encoding="utf-8")
+            remove_comments=True, remove_pis=True, no_network=True, encoding="utf-8", collect_ids=False)
     return parser
 
 
@@ -72,12 +72,16 @@ def _cut_attribute_bombs(text: str, warnings: list[str]) -> str:
     return _LONG_TAG.sub(cut, text)
 
 
-def parse_html(text: str, _depth: int = 0) -> Document:
+def parse_html(text: str, _depth: int = 0, *, utf8: bytes | None = None) -> Document:
+    """The document of an HTML page. ``utf8``, when given, is ``text`` encoded in UTF-8
+    already (the page's own bytes), which spares encoding it again."""
     doc = Document(kind="html")
-    text = _cut_attribute_bombs(text, doc.warnings)
+    cut = _cut_attribute_bombs(text, doc.warnings)
+    if cut is not text or utf8 is None:
+        text, utf8 = cut, cut.encode("utf-8", "replace")
     parser = _parser()
     try:
-        root = lxml.etree.fromstring(text.encode("utf-8", "replace"), parser)
+        root = lxml.etree.fromstring(utf8, parser)
     except (lxml.etree.ParserError, lxml.etree.XMLSyntaxError, ValueError):
         root = None
     for error in parser.error_log.filter_from_level(lxml.etree.ErrorLevels.FATAL):

@@ -70,7 +70,7 @@ def parse_page(body: bytes | str, url: str | None = None, content_type: str | No
     warnings = []
     if isinstance(body, str):
         raw = body.encode("utf-8", "surrogatepass")
-        text, encoding = body, None
+        text, encoding, readable = body, None, None
         if len(text) > limits.MAX_BYTES:
             warnings.append(f"page cut: read the first {limits.MAX_BYTES} of {len(text)} "
                             f"characters")
@@ -89,8 +89,15 @@ def parse_page(body: bytes | str, url: str | None = None, content_type: str | No
         if decoded.unusable:
             warnings.insert(0, f"declared charset {decoded.unusable[:40]!r} is not a text "
                                f"encoding; read as {decoded.encoding}")
-    text = text.replace("\x00", "")
-    doc = parse_html(text) if looks_like_html(text, content_type) else parse_text(text)
+    utf8 = None
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    elif encoding == "utf-8" and not readable.startswith(b"\xef\xbb\xbf"):
+        utf8 = readable  # the text is these bytes decoded: lxml can read them as they are
+    if looks_like_html(text, content_type):
+        doc = parse_html(text, utf8=utf8)
+    else:
+        doc = parse_text(text)
     script = _simplify(doc)
     return build_record(doc, url=url, sha256=hashlib.sha256(raw).hexdigest(), script=script,
                         encoding=encoding, warnings=warnings + doc.warnings)
