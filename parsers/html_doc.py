@@ -361,24 +361,26 @@ def expand_table(table, budget: int) -> tuple[list[list[str]], int, str | None]:
     spans = False
     for r, tr in enumerate(trs):
         line = grid[r]
+        n = len(line)  # kept in step with the line: this loop runs once per cell of a page
         c = 0
         for cell in tr.iterchildren("td", "th"):
-            while c < len(line) and line[c]:
+            while c < n and line[c]:
                 c += 1
-            rs = cs = 1
-            if cell.get("rowspan") is not None or cell.get("colspan") is not None:
+            if cell.get("rowspan") is None and cell.get("colspan") is None:
+                if c == n:  # the common case: a plain cell at the end of its line
+                    if area >= budget:
+                        note = note or f"its expanded grid exceeds {budget} cells"
+                        break
+                    line.append(len(texts))
+                    texts.append(cell_text(cell))
+                    area += 1
+                    c = n = n + 1
+                    continue
+                rs = cs = 1
+            else:
                 rs = min(_span(cell, "rowspan"), nrows - r)
                 cs = _span(cell, "colspan")
             origin = len(texts)
-            if rs == 1 and cs == 1 and c == len(line):  # the common case: append
-                if area >= budget:
-                    note = note or f"its expanded grid exceeds {budget} cells"
-                    break
-                texts.append(cell_text(cell))
-                line.append(origin)
-                area += 1
-                c += 1
-                continue
             spans = True
             want = (rs, cs)
             for rs_, cs_ in (want, (1, cs), (1, 1)):
@@ -399,6 +401,7 @@ def expand_table(table, budget: int) -> tuple[list[list[str]], int, str | None]:
                     target.extend([0] * (c + cs - len(target)))
                 target[c:c + cs] = [origin] * cs
             c += cs
+            n = len(line)
         else:
             continue
         break  # the budget is spent: the rest of the table is not read

@@ -19,6 +19,7 @@ from hostile_cases import CASES
 RUNNER = ROOT / "tests" / "hostile_cases.py"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(CASES))
 def test_hostile_input_ends_in_a_record(name):
     try:
