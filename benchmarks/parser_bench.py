@@ -41,7 +41,7 @@ def report_pages() -> dict[str, bytes]:
     """The real report pages: realdocs, HTML twins, and the demo portals' report pages."""
     docs = {}
     for p in sorted((FIX / "realdocs").glob("r*.*")):
-        if p.suffix != ".csv":
+        if p.suffix in (".html", ".txt"):  # pages, not attachments (r005.pdf)
             docs[f"realdocs/{p.name}"] = p.read_bytes()
     for p in sorted((FIX / "html").glob("*.html")):
         docs[f"html/{p.name}"] = p.read_bytes()
