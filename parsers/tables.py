@@ -10,6 +10,7 @@ says which rows were read that way.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -187,15 +188,24 @@ def header_units(rows: list[Row]) -> dict[str, str]:
     units: dict[str, str] = {}
     for row in rows:
         for label in row.labels:
-            text = _BRACKETS.sub("", label)
-            for col, words in T.MONEY_COLUMN_HEADERS.items():
-                for word in words:
-                    at = text.find(word)
-                    if at >= 0:
-                        m = _HEADER_UNIT.match(text[at + len(word):])
-                        if m:
-                            units[col] = m.group(1)
+            for col, unit in _label_units(label):
+                units[col] = unit
     return units
+
+
+@functools.lru_cache(maxsize=8192)  # every label of a page is asked, and labels repeat
+def _label_units(label: str) -> tuple[tuple[str, str], ...]:
+    """(money column, unit) for each header word of the column, with a unit, in ``label``."""
+    text = _BRACKETS.sub("", label)
+    found = []
+    for col, words in T.MONEY_COLUMN_HEADERS.items():
+        for word in words:
+            at = text.find(word)
+            if at >= 0:
+                m = _HEADER_UNIT.match(text[at + len(word):])
+                if m:
+                    found.append((col, m.group(1)))
+    return tuple(found)
 
 
 _ACTIVE_SPECS = {template: [(key, variants) for key, _, variants in rows]
