@@ -46,7 +46,7 @@ test-fast: setup
 	$(PY) -m pytest -m "not slow"
 
 bench: setup
-	$(PY) -m parsers.bench
+	$(PY) benchmarks/parser_bench.py
 
 # What the parser does on the bundled fixtures, one JSON record per line.
 parse-fixtures: setup

@@ -2,16 +2,27 @@
 
 The crawl pipeline, ``scrapy reparse`` and ``scrapy import-files`` all build records here, so a
 record never depends on the command that built it: re-parsing a crawled page with the same
-parser gives the same record. What the crawl knows beyond the bytes is its :class:`Origin`
-(the site the page came from, and that site's region in the registry); it is stored on the
-report (``site``, ``site_region``) so that re-parsing can apply it again without the registry.
+parser gives the same record. What the crawl knows beyond the bytes is
+
+- its :class:`Origin` (the site the page came from, and that site's region in the registry),
+  stored on the report (``site``, ``site_region``) so that re-parsing applies it again without
+  the registry;
+- the files the page links (:class:`Attachment`: PDF, Word, Excel). Many bodies publish the
+  report only as such a file. When the page's own body holds no tables, the record is read
+  from the first linked file that is a report (:func:`parsers.attachments.report_attachment_links`
+  ranks them) and filed under the page's URL, with ``attachment_url``. Every file given is
+  listed in the record's ``attachments`` (url, sha256, content type), so re-parsing finds the
+  same bytes in the store's pages.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from parsers import parse_page
+from parsers.attachments import report_attachment_links
 from parsers.templates import PROVINCES
 
 
@@ -28,19 +39,62 @@ class Origin:
         return cls(report.get("site"), report.get("site_region"))
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A file linked from a report page, as fetched."""
+
+    url: str
+    body: bytes
+    content_type: str | None = None
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.body).hexdigest()
+
+
 def derive_record(body: bytes, url: str, content_type: str | None = None,
-                  origin: Origin = Origin()) -> dict:
-    """The record of a page as the store keeps it: :func:`parsers.parse_page`, then
+                  origin: Origin = Origin(), attachments: Sequence[Attachment] = ()) -> dict:
+    """The record of a page as the store keeps it: :func:`parsers.parse_page` of the page (or,
+    when its body holds no tables, of the report file it links), then
 
     - ``site`` and ``site_region`` from the origin;
-    - the region from the site where the page names none (its SiteIDCode and organ win):
-      the registry's code and the province it starts with.
+    - the region from the site where the report names none (its SiteIDCode and organ win):
+      the registry's code and the province it starts with;
+    - ``attachments``: the files given, and ``attachment_url``: the one the record was read
+      from (None when it was read from the page).
     """
     record = parse_page(body, url=url, content_type=content_type)
+    read_from = None
+    if attachments and not record["tables"]:
+        by_url = {a.url: a for a in attachments}
+        ranked = report_attachment_links(body, url, content_type, record=record).candidates
+        for candidate in [u for u in ranked if u in by_url]:
+            attachment = by_url[candidate]
+            inner = parse_page(attachment.body, url=attachment.url,
+                               content_type=attachment.content_type)
+            if inner["tables"]:
+                record = _filed_under_page(inner, record)
+                read_from = attachment.url
+                break
     region = record["region"]
     if not region.get("code") and origin.site_region:
         region["code"] = origin.site_region
         region["province"] = region.get("province") or PROVINCES.get(origin.site_region[:2])
     record["site"] = origin.site
     record["site_region"] = origin.site_region
+    record["attachment_url"] = read_from
+    record["attachments"] = [{"url": a.url, "sha256": a.sha256, "content_type": a.content_type}
+                             for a in attachments]
+    return record
+
+
+def _filed_under_page(inner: dict, page: dict) -> dict:
+    """A record read from an attachment, under the page's URL; what the file lacks and the
+    page shows (title, publication date, organ) is taken from the page."""
+    record = dict(inner, url=page["url"])
+    for key in ("title", "published_at", "organ"):
+        if not record.get(key) and page.get(key):
+            record[key] = page[key]
+    record["warnings"] = list(inner.get("warnings") or []) + [
+        f"read from the attached file {inner['url']}: the page itself holds no tables"]
     return record

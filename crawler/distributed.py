@@ -51,6 +51,25 @@ def connect(url: str):
     return redis.Redis.from_url(url)
 
 
+def check(url: str, timeout: float = 3.0) -> None:
+    """Raise ValueError (one line, password hidden) unless ``url`` names a Redis that answers."""
+    import re
+
+    import redis
+
+    shown = re.sub(r"//([^:/@]*):[^@/]*@", r"//\\1:***@", url)
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
+    except ValueError as exc:
+        raise ValueError(f"REDIS_URL {shown!r} is not a Redis URL: {exc}") from exc
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        raise ValueError(f"REDIS_URL {shown} is unreachable: {exc}") from exc
+    finally:
+        client.close()
+
+
 class StartQueue:
     """Start specs waiting for a worker: a Redis list of JSON objects."""
 

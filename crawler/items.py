@@ -26,3 +26,17 @@ class PageItem:
     report_url: str | None = None
     #: The statistics years the crawl asked for, (first, last) or None.
     years: tuple[int, int] | None = None
+    #: For a report page: the files it links (PDF, Word, Excel), fetched before the page is
+    #: handed on, so that its record can be read from them when the page holds no tables.
+    attachments: list[FetchedFile] = field(default_factory=list)
+
+
+@dataclass
+class FetchedFile:
+    """A file linked from a report page, as fetched."""
+
+    url: str
+    final_url: str
+    body: bytes
+    status: int
+    headers: dict = field(default_factory=dict)

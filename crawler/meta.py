@@ -23,8 +23,6 @@ YEARS = "years"
 REFRESH = "refresh"
 #: The link title a report page was found under.
 TITLE = "title"
-#: For an attachment: the report page that links it.
-REPORT_URL = "report_url"
 #: Set on the http retry of an https request (crawler.middlewares.SchemeFallbackMiddleware).
 SCHEME_FALLBACK = "scheme_fallback"
 #: The per-site politeness token a distributed worker holds while the request is downloaded
@@ -52,3 +50,7 @@ RENDER = "render"
 RENDERED = "rendered"
 #: For a report fetched as a cover letter's attachment: the letter's URL.
 COVER_URL = "cover_url"
+#: For a report page's file: the page's item, waiting for its files, and the files still to
+#: fetch (crawler.spiders.reports: a page is handed on with all its files).
+REPORT_ITEM = "report_item"
+PENDING_ATTACHMENTS = "pending_attachments"

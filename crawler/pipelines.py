@@ -1,11 +1,14 @@
 """The pipeline: a fetched page -> its record (:mod:`crawler.derive`) -> the store.
 
-A report page becomes its record, which is stored with the raw page and passed on as the item,
-so Scrapy's feed exports (``-O out.jsonl``, ``FEEDS``) receive records. Attachments are stored
-as pages of their report and go no further. Records outside the years the crawl asked for (by
-the parsed statistics year) are dropped, and their year remembered in the store. Counts go to
-Scrapy's stats (``pages``, ``reports/new|changed|unchanged|journaled``,
-``reports/failed_checks``, ``reports/no_tables``, ``attachments``), which
+A report page arrives with the files it links (PDF, Word, Excel); they are stored as pages of
+the report, and the record is derived from the page, or from the file that holds the report
+when the page holds no tables. The record is stored with the raw page and passed on as the
+item, so Scrapy's feed exports (``-O out.jsonl``, ``FEEDS``) receive records. A cover letter's
+page is stored as a page of its report and goes no further. Records outside the years the
+crawl asked for (by the parsed statistics year) are dropped, and their year remembered in the
+store. Counts go to Scrapy's stats (``pages``, ``reports/new|changed|unchanged|journaled``,
+``reports/failed_checks``, ``reports/no_tables``, ``reports/read_from_attachment``,
+``attachments``, ``attachments/journaled``, ``pages/too_large``), which
 :class:`crawler.extensions.CrawlRecorder` keeps in ``crawls``.
 
 Nothing heavy runs in the crawl process: pages go in batches of ``STORE_BATCH_SIZE`` (sent at
@@ -13,6 +16,11 @@ the latest ``STORE_BATCH_DELAY`` seconds after a batch's first page) to ``PARSE_
 processes (0: one thread of the crawl process), which derive their records and store each batch
 with one bulk write (:func:`crawler.pagework.store_pages`). An item leaves the pipeline once it
 is stored.
+
+Nothing is dropped silently: a body over the store's limit is a dropped item with the reason
+(before it is shipped anywhere); while the database is down items go to the journal (the
+workers' stores have their breaker); a journal that cannot take an item (full disk) stops the
+crawl with a clear message, and the item, not stored, is fetched again by the next crawl.
 """
 
 from __future__ import annotations
@@ -20,12 +28,12 @@ from __future__ import annotations
 import logging
 
 from scrapy.exceptions import DropItem
-from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 
 from crawler import pagework
 from crawler.items import PageItem
 from crawler.offload import Batcher, WorkerPool
-from crawler.store import Store
+from crawler.store import MAX_BODY, Store
 
 logger = logging.getLogger(__name__)
 
@@ -45,43 +53,90 @@ class StorePipeline:
         self.pool = WorkerPool(settings.getint("PARSE_WORKERS"), preload=("crawler.pagework",))
         self.batcher = Batcher(self._submit, settings.getint("STORE_BATCH_SIZE"),
                                settings.getfloat("STORE_BATCH_DELAY"))
+        self._stopping = False
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
 
-    async def open_spider(self):
+    def open_spider(self):
+        """Open the crawl's store (a store that cannot be used says so here, in one line) and
+        start the workers; returns a Deferred that fires when each has opened its store."""
         store = Store.for_crawler(self.crawler)
+        settings = self.crawler.settings
         self.target = (store.uri, None if store.uri else str(store.data_dir),
-                       str(store.journal.path))
-        await maybe_deferred_to_future(self.pool.start(pagework.warm, self.target))
+                       str(store.journal.path),
+                       settings.getfloat("STORE_BREAKER_COOLDOWN", 2.0),
+                       settings.getfloat("STORE_BREAKER_MAX", 60.0))
+        return self.pool.start(pagework.warm, self.target)
 
     def _submit(self, pages):
         return self.pool.run(pagework.store_pages, self.target, pages)
 
-    async def process_item(self, item):
+    def process_item(self, item):
+        """Checks that need no work at once (a body over the store's limit is dropped before it
+        is shipped to a worker); the rest in :meth:`_process`, as a Deferred."""
         if not isinstance(item, PageItem):
             return item
         self.stats.inc_value("pages")
+        if len(item.body) > MAX_BODY:
+            self.stats.inc_value("pages/too_large")
+            logger.error("refused %s: body of %d bytes exceeds %d", item.url, len(item.body),
+                         MAX_BODY)
+            raise DropItem(f"not stored: {item.url}: body of {len(item.body)} bytes exceeds "
+                           f"{MAX_BODY}", log_level="WARNING")
+        return deferred_from_coro(self._process(item))
+
+    async def _process(self, item: PageItem):
         result = await maybe_deferred_to_future(self.batcher.add({
             "url": item.url, "final_url": item.final_url, "body": item.body,
             "status": item.status, "headers": item.headers, "site": item.site,
             "region": item.region, "kind": item.kind, "report_url": item.report_url,
-            "years": item.years}))
+            "years": item.years,
+            "attachments": [{"url": f.url, "final_url": f.final_url, "body": f.body,
+                             "status": f.status, "headers": f.headers}
+                            for f in item.attachments]}))
         status, record = result["status"], result["record"]
+        for name, n in result["attachments"].items():
+            if name == "too_large":
+                self.stats.inc_value("pages/too_large", n)
+                continue
+            self.stats.inc_value("attachments", n)
+            if name != "stored":
+                self.stats.inc_value(f"attachments/{name}", n)
+        if "journal_full" in result["attachments"]:
+            self._stop_crawl()
+        if status == "journal_full":
+            self.stats.inc_value("pages/journal_full")
+            self._stop_crawl()
+            raise DropItem(f"not stored (journal full), fetched again by the next crawl: "
+                           f"{item.url}", log_level="ERROR")
         if item.kind == "attachment":
-            self.stats.inc_value("attachments" if status != "refused" else "attachments/refused")
             raise AttachmentStored(item.url)
         if status == "outside_years":
             self.stats.inc_value("reports/outside_years")
             raise DropItem(f"{item.url}: statistics year {record['year']} outside {item.years}",
                            log_level="INFO")
+        if status == "too_large":  # a body the worker measured over the limit (cannot happen
+            self.stats.inc_value("pages/too_large")  # after process_item's check; kept safe)
+            raise DropItem(f"not stored: {item.url}: body exceeds {MAX_BODY}",
+                           log_level="WARNING")
         self.stats.inc_value(f"reports/{status}")
         if any(not c["ok"] for c in record["checks"]):
             self.stats.inc_value("reports/failed_checks")
         if record["template"] == "unknown":
             self.stats.inc_value("reports/no_tables")
+        if record["attachment_url"]:
+            self.stats.inc_value("reports/read_from_attachment")
         return record
+
+    def _stop_crawl(self):
+        if not self._stopping:
+            self._stopping = True
+            logger.critical("stopping the crawl: the database cannot be reached and the "
+                            "journal cannot take more items (full disk or size limit). Free "
+                            "disk space, then run `scrapy replay-journal` and crawl again.")
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="journal_full"))
 
     async def close_spider(self):
         await maybe_deferred_to_future(self.batcher.close())

@@ -44,6 +44,10 @@ FEED_EXPORTERS = {"csv": "crawler.store.feeds.WideCsvItemExporter"}
 SITES_REGISTRY = None
 SITES_BASE_URL = None
 
+# Files (PDF, Word, Excel) fetched per report page at most, for reading reports published as
+# attachments.
+ATTACHMENTS_PER_REPORT = 5
+
 # --- Transport ----------------------------------------------------------------------------
 # Politeness: every request of a site shares one download slot (request.meta["download_slot"]
 # is the site id), so per-site limits hold whatever host the site uses.
@@ -122,3 +126,9 @@ SITE_TOKEN_TTL = 300.0
 # Workers on one machine may share the embedded store (tests, small runs); across machines the
 # store must be MongoDB.
 EMBEDDED_STORE_SHARED = False
+
+# --- Outages (crawler.store.breaker) ---------------------------------------------------------
+# After a failed write the store does not ask the database again for this many seconds (items
+# go straight to the journal), doubling after each failed try up to STORE_BREAKER_MAX.
+STORE_BREAKER_COOLDOWN = 2.0
+STORE_BREAKER_MAX = 60.0

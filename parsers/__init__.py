@@ -5,7 +5,7 @@ bytes in any Chinese encoding or str) into the record of SCHEMA.md. It imports n
 does no I/O, so spiders, re-parsing and the command line all call the same function.
 """
 
-PARSER_VERSION = "1.0.0"
+PARSER_VERSION = "1.1.0"  # 1.1: bounded work, out-of-range values null (issue 10)
 
 from .record import parse_page  # noqa: E402  (PARSER_VERSION must exist first)
 

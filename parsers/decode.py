@@ -28,6 +28,8 @@ class Decoded:
     declared: str | None
     #: True when the declared encoding could not decode the page and another one was used.
     mismatch: bool = False
+    #: A charset the page declared that names no usable text encoding ("undefined", "rot13").
+    unusable: str | None = None
 
 
 def _canonical(label: str | None) -> str | None:
@@ -37,25 +39,46 @@ def _canonical(label: str | None) -> str | None:
     if label in _GB_FAMILY:
         return "gb18030"
     try:
-        return codecs.lookup(label).name
+        info = codecs.lookup(label)
     except LookupError:
         return None
+    # Codecs that are not text encodings (base64, rot13) or decode nothing ("undefined").
+    if not getattr(info, "_is_text_encoding", True) or info.name == "undefined":
+        return None
+    return info.name
 
 
 def declared_encoding(body: bytes, content_type: str | None) -> str | None:
     """The charset named by the Content-Type header, else by the page's ``<meta>``."""
+    return _declared(body, content_type)[0]
+
+
+def _declared(body: bytes, content_type: str | None) -> tuple[str | None, str | None]:
+    """(usable declared encoding, the declared label when it names no usable encoding)."""
+    unusable = None
     if content_type:
         m = _HEADER_CHARSET.search(content_type)
         if m and _canonical(m.group(1)):
-            return _canonical(m.group(1))
+            return _canonical(m.group(1)), None
+        unusable = m.group(1) if m else None
     m = _META_CHARSET.search(body[:4096])
     if m:
-        return _canonical(m.group(1).decode("ascii", "ignore"))
-    return None
+        label = m.group(1).decode("ascii", "ignore")
+        canonical = _canonical(label)
+        return canonical, (unusable or (label if canonical is None else None))
+    return None, unusable
 
 
 def decode(body: bytes, content_type: str | None = None) -> Decoded:
-    declared = declared_encoding(body, content_type)
+    declared, unusable = _declared(body, content_type)
+    decoded = _decode(body, declared)
+    if unusable:
+        return Decoded(decoded.text, decoded.encoding, decoded.declared, decoded.mismatch,
+                       unusable)
+    return decoded
+
+
+def _decode(body: bytes, declared: str | None) -> Decoded:
     for bom, enc in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
                      (codecs.BOM_UTF16_BE, "utf-16-be")):
         if body.startswith(bom):
@@ -72,13 +95,17 @@ def decode(body: bytes, content_type: str | None = None) -> Decoded:
     for enc in candidates:
         try:
             text = body.decode(enc)
-        except (UnicodeDecodeError, LookupError):
+        except (UnicodeError, LookupError):  # UnicodeError: codecs that refuse to decode at all
             continue
         return Decoded(text, enc, declared, mismatch=bool(declared) and enc != declared
                        and not body.isascii())
     guessed = _guess(body)
     if guessed:
-        return Decoded(body.decode(guessed, "replace"), guessed, declared, mismatch=bool(declared))
+        try:
+            return Decoded(body.decode(guessed, "replace"), guessed, declared,
+                           mismatch=bool(declared))
+        except (UnicodeError, LookupError):
+            pass
     return Decoded(body.decode("utf-8", "replace"), "utf-8", declared, mismatch=bool(declared))
 
 

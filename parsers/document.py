@@ -16,6 +16,8 @@ _WS = re.compile(r"[\s\u3000\xa0\u200b\ufeff]+")
 
 def collapse(text: str) -> str:
     """White space (including U+3000 and &nbsp;) folded to single spaces, ends stripped."""
+    if text.isalnum():  # no white space at all (a number, a label): nothing to fold
+        return text
     return _WS.sub(" ", text).strip()
 
 
@@ -40,6 +42,8 @@ class Document:
     #: Title candidates from the page head (<title>, headings), best first.
     titles: list[str] = field(default_factory=list)
     kind: str = "text"
+    #: What the reader had to cut or could not read (limits, parser errors), for the record.
+    warnings: list[str] = field(default_factory=list)
 
     def map_text(self, convert) -> None:
         """Apply ``convert`` (a str -> str function over one big string) to every text in

@@ -5,40 +5,93 @@ element or ``<br>``; each data table becomes a :class:`Table` whose rows are the
 grid (every rowspan and colspan expanded), with colspan copies of one cell merged back so that
 a row reads as the page shows it. Tables that hold other tables, or a whole article in a cell,
 are layout: they are walked as containers, not read as data.
+
+The work is bounded (:mod:`parsers.limits`): a table's expanded grid is capped by its area, the
+walk stops after a page's worth of blocks, tags with absurd numbers of attributes are cut to
+their name before libxml2 sees them (it checks attributes pairwise), and what libxml2 itself
+gives up on (nesting deeper than 256 levels) is said in the document's warnings.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
+import threading
 
 import lxml.etree
 
+from . import limits
 from .document import Document, Line, Table, collapse
 
 _BLOCK = frozenset("""address article aside blockquote body center dd details dialog dir div dl dt
 fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section
 summary table tbody thead tfoot tr td th ul caption""".split())
 _SKIP = frozenset("script style noscript template iframe select textarea object embed svg button head".split())
-_MAX_SPAN = 200
+_BLOCK_OR_BR = _BLOCK | {"br"}
+_ROW_GROUPS = frozenset(("thead", "tbody", "tfoot"))
 _LAYOUT_TEXT = 400  # a cell holding more text than this is an article, not a table cell
-
+#: A tag with more attributes than this is cut to its bare name (real tags have a dozen).
+MAX_ATTRIBUTES = 1_000
+# A tag of 8 KB or more, closed or not (libxml2 reads an unclosed one to the next tag).
+_LONG_TAG = re.compile(r"<([A-Za-z][A-Za-z0-9]*)([^<>]{8192,})>?")
+_ATTRIBUTE = re.compile(r"[^\s=/>\"']+\s*=")
 
 # Plain lxml elements: lxml.html's element-class lookup costs a third of the parse time.
-_PARSER = lxml.etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True,
-                                encoding="utf-8")
+# One parser per thread: lxml parsers keep per-parse state (the error log) and the crawl may
+# parse on several threads.
+_LOCAL = threading.local()
+
+
+def _parser() -> lxml.etree.HTMLParser:
+    parser = getattr(_LOCAL, "parser", None)
+    if parser is None:
+        parser = _LOCAL.parser = lxml.etree.HTMLParser(
+            remove_comments=True, remove_pis=True, no_network=True, encoding="utf-8", collect_ids=False)
+    return parser
 
 
 def _text_content(el) -> str:
     return "".join(el.itertext())
 
 
-def parse_html(text: str) -> Document:
+def _cut_attribute_bombs(text: str, warnings: list[str]) -> str:
+    """Tags with more than :data:`MAX_ATTRIBUTES` attributes, cut to their bare name."""
+    def cut(m: re.Match) -> str:
+        count = len(_ATTRIBUTE.findall(m.group(2)))
+        if count <= MAX_ATTRIBUTES:
+            return m.group(0)
+        warnings.append(f"a <{m.group(1).lower()}> tag with {count} attributes was read "
+                        f"without them")
+        return f"<{m.group(1)}>"
+
+    # Fast path, at C speed: a run of 8 KB without a ">" would hold a whole aligned 4 KB
+    # window without one, so if every window has one there is no tag long enough to matter.
+    if all(text.find(">", i, i + 4096) >= 0 for i in range(0, len(text) - 4095, 4096)):
+        return text
+    return _LONG_TAG.sub(cut, text)
+
+
+def parse_html(text: str, _depth: int = 0, *, utf8: bytes | None = None) -> Document:
+    """The document of an HTML page. ``utf8``, when given, is ``text`` encoded in UTF-8
+    already (the page's own bytes), which spares encoding it again."""
     doc = Document(kind="html")
+    cut = _cut_attribute_bombs(text, doc.warnings)
+    if cut is not text or utf8 is None:
+        text, utf8 = cut, cut.encode("utf-8", "replace")
+    parser = _parser()
     try:
-        root = lxml.etree.fromstring(text.encode("utf-8", "replace"), _PARSER)
+        root = lxml.etree.fromstring(utf8, parser)
     except (lxml.etree.ParserError, lxml.etree.XMLSyntaxError, ValueError):
         root = None
+    for error in parser.error_log.filter_from_level(lxml.etree.ErrorLevels.FATAL):
+        message = error.message.strip()
+        if "depth" in message.lower():
+            doc.warnings.append("the page nests elements deeper than libxml2's limit (256 "
+                                "levels): it was read only up to there")
+        else:
+            doc.warnings.append(f"the HTML parser stopped early: {message}")
+        break
     if root is None:  # nothing but white space or markup debris
         return doc
     _read_head(root, doc)
@@ -46,11 +99,16 @@ def parse_html(text: str) -> Document:
     walker = _Walker(doc)
     walker.walk(body if body is not None else root)
     walker.flush()
-    if not any(isinstance(b, Table) for b in doc.blocks):
+    if walker.cut:
+        doc.warnings.append(f"page cut after {limits.MAX_BLOCKS} blocks of text and tables")
+    if walker.cells_cut:
+        doc.warnings.append(f"tables cut after {limits.MAX_PAGE_CELLS} cells on the page")
+    if _depth < 2 and not any(isinstance(b, Table) for b in doc.blocks):
         embedded = embedded_content(text)
         if embedded:
-            inner = parse_html(embedded)
+            inner = parse_html(embedded, _depth + 1)
             doc.blocks += inner.blocks
+            doc.warnings += inner.warnings
     if not any(isinstance(b, Table) for b in doc.blocks):
         from .html_dump import read_text_dump  # noqa: PLC0415  (pages without <table> only)
 
@@ -63,15 +121,24 @@ def parse_html(text: str) -> Document:
 # Single-page-app portals (Guangdong's gkmlpt) ship the article as an escaped JSON string in a
 # script: {"content":"<p>…</p><table>…"}. The raw page must re-parse by itself, so the parser
 # reads it there.
-_JSON_CONTENT = re.compile(r'["\']?content["\']?\s*:\s*("(?:[^"\\]|\\.){200,}")', re.S)
+# Possessive, so that the scan is linear: a string is read to its closing quote once.
+# Starting with the literal word, so that the regex engine can skip to its occurrences.
+_JSON_CONTENT = re.compile(r'content["\']?\s*:\s*("(?:[^"\\]++|\\.)*+")', re.S)
+_ESCAPE = re.compile(r"\\.", re.S)
+_MIN_CONTENT = 200  # characters (an escape counts as one) of a string worth reading
 
 
 def embedded_content(text: str) -> str | None:
     """The longest HTML article held in a ``"content": "…"`` JSON string of the page."""
     best = None
     for m in _JSON_CONTENT.finditer(text):
+        raw = m.group(1)
+        if len(raw) - 2 < _MIN_CONTENT or (
+                len(raw) - 2 < 2 * _MIN_CONTENT
+                and len(raw) - 2 - len(_ESCAPE.findall(raw, 1, len(raw) - 1)) < _MIN_CONTENT):
+            continue
         try:
-            value = json.loads(m.group(1))
+            value = json.loads(raw)
         except (json.JSONDecodeError, RecursionError):
             continue
         if isinstance(value, str) and "<" in value and (best is None or len(value) > len(best)):
@@ -104,17 +171,27 @@ class _Walker:
     def __init__(self, doc: Document):
         self.doc = doc
         self.buf: list[str] = []
+        #: Set when the page holds more blocks than a report can: the walk stops there.
+        self.cut = False
+        self.cells_cut = False
+        self.cells_left = limits.MAX_PAGE_CELLS
+        self.tables = 0
 
     def flush(self) -> None:
         if self.buf:
             text = collapse("".join(self.buf))
             if text:
-                self.doc.blocks.append(Line(text))
+                if len(self.doc.blocks) >= limits.MAX_BLOCKS:
+                    self.cut = True
+                else:
+                    self.doc.blocks.append(Line(text))
             self.buf = []
 
     def walk(self, el) -> None:
-        tag = el.tag if isinstance(el.tag, str) else None
-        if tag is None:  # comment or processing instruction
+        if self.cut:
+            return
+        tag = el.tag
+        if not isinstance(tag, str):  # comment or processing instruction
             self._tail(el)
             return
         tag = tag.lower()
@@ -127,8 +204,19 @@ class _Walker:
             return
         if tag == "table" and not _is_layout(el):
             self.flush()
-            rows = table_grid(el)
+            self.tables += 1
+            budget = min(limits.MAX_GRID_CELLS, self.cells_left)
+            rows, used, note = expand_table(el, budget)
+            self.cells_left -= used
+            if note:
+                if budget < limits.MAX_GRID_CELLS:
+                    self.cells_cut = True
+                else:
+                    self.doc.warnings.append(f"table {self.tables} cut: {note}")
             if rows:
+                if len(self.doc.blocks) >= limits.MAX_BLOCKS:
+                    self.cut = True
+                    return
                 self.doc.blocks.append(Table(rows, "html"))
             self._tail(el)
             return
@@ -148,27 +236,69 @@ class _Walker:
             self.buf.append(el.tail)
 
 
-def _rows_of(table):
-    return table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr")
+def _rows_of(table) -> list:
+    """The table's own rows (``./tr|./thead/tr|./tbody/tr|./tfoot/tr``), in document order."""
+    rows = []
+    for child in table:
+        tag = child.tag
+        if tag == "tr":
+            rows.append(child)
+        elif tag in _ROW_GROUPS:
+            rows.extend(child.iterchildren("tr"))
+    return rows
 
 
 def _is_layout(table) -> bool:
     """A table used to lay out a page: it holds tables, or article-length text in a cell."""
-    if table.xpath(".//table"):
+    if next(table.iterdescendants("table"), None) is not None:
         return True
-    cells = table.xpath("./tr/td|./tr/th|./*/tr/td|./*/tr/th")
-    if len(cells) <= 3:
-        return any(len(_text_content(c)) > _LAYOUT_TEXT for c in cells)
-    return False
+    cells = []
+    for child in table:  # ./tr/td|./tr/th|./*/tr/td|./*/tr/th
+        for tr in (child,) if child.tag == "tr" else child.iterchildren("tr"):
+            cells.extend(tr.iterchildren("td", "th"))
+            if len(cells) > 3:
+                return False
+    return any(len(_text_content(c)) > _LAYOUT_TEXT for c in cells)
+
+
+# All descendant text, concatenated in C; plain str (a "smart" string would hold the tree).
+_STRING = lxml.etree.XPath("string()", smart_strings=False)
 
 
 def cell_text(cell) -> str:
     """A cell's text, its paragraphs and line breaks joined by spaces."""
-    if not len(cell):  # the common case: a bare value such as "0"
+    n = len(cell)
+    if not n:  # the common case: a bare value such as "0"
         return collapse(cell.text or "")
-    inner = [el.tag for el in cell.iterdescendants()]
-    if sum(1 for t in inner if t in _BLOCK or t == "br") <= 1 and not any(t in _SKIP for t in inner):
-        return collapse("".join(cell.itertext()))  # one paragraph: no separators to place
+    if n == 1:  # next: <td><p>0</p></td> and <td><p><span>0</span></p></td>
+        child = cell[0]
+        tag = child.tag
+        if isinstance(tag, str) and tag not in _SKIP:
+            k = len(child)
+            if not k:
+                text, before, after = child.text or "", cell.text, child.tail
+                if before or after:
+                    text = (before or "") + text + (after or "")
+                return collapse(text)
+            if k == 1:
+                inner = child[0]
+                itag = inner.tag
+                if (not len(inner) and isinstance(itag, str) and itag not in _SKIP
+                        and (tag not in _BLOCK_OR_BR or itag not in _BLOCK_OR_BR)):
+                    # What itertext() yields: texts down the chain, then tails back up.
+                    text = "".join([t for t in (cell.text, child.text, inner.text, inner.tail,
+                                                child.tail) if t])
+                    return collapse(text)
+    blocks = 0
+    for el in cell.iterdescendants():
+        tag = el.tag
+        if tag in _BLOCK_OR_BR:
+            blocks += 1
+        elif tag in _SKIP:
+            blocks = 2
+            break
+    if blocks <= 1:  # one paragraph: no separators to place
+        return collapse(_STRING(cell))
     parts: list[str] = []
     walker = lxml.etree.iterwalk(cell, events=("start", "end", "comment", "pi"))
     for event, el in walker:
@@ -195,7 +325,7 @@ def _span(el, name: str) -> int:
     if value is None:
         return 1
     try:
-        return max(1, min(int(value.strip().rstrip(";") or 1), _MAX_SPAN))
+        return max(1, min(int(value.strip().rstrip(";") or 1), limits.MAX_SPAN))
     except ValueError:
         return 1
 
@@ -207,36 +337,89 @@ def table_grid(table) -> list[list[str]]:
     then stands in each of its sub-rows); colspan copies within a row are merged back into
     one cell, so a value spanning three columns is read once.
     """
+    return expand_table(table, limits.MAX_GRID_CELLS)[0]
+
+
+def expand_table(table, budget: int) -> tuple[list[list[str]], int, str | None]:
+    """:func:`table_grid` within ``budget`` grid cells: ``(rows, cells used, why it was cut)``.
+
+    The grid is capped by its area (rows x width, holes included), not span by span: a cell
+    whose spans would overflow the budget is read as one row (then one cell) high and wide,
+    and the table ends at the first cell that does not fit at all.
+    """
     trs = _rows_of(table)
-    grid: dict[tuple[int, int], tuple[str, int]] = {}
-    width = 0
-    origin = 0
+    note = None
+    if len(trs) > limits.MAX_TABLE_ROWS:
+        note = f"{len(trs)} rows, read the first {limits.MAX_TABLE_ROWS}"
+        trs = trs[: limits.MAX_TABLE_ROWS]
+    nrows = len(trs)
+    # grid[r][c] = the number of the cell covering that position (texts[number] is its text),
+    # or 0 for a position no cell covers (yet).
+    grid: list[list[int]] = [[] for _ in range(nrows)]
+    texts = [""]
+    area = 0
+    spans = False
     for r, tr in enumerate(trs):
+        line = grid[r]
+        n = len(line)  # kept in step with the line: this loop runs once per cell of a page
         c = 0
-        for cell in tr.xpath("./td|./th"):
-            while (r, c) in grid:
+        for cell in tr.iterchildren("td", "th"):
+            while c < n and line[c]:
                 c += 1
-            rs = min(_span(cell, "rowspan"), len(trs) - r)
-            cs = _span(cell, "colspan")
-            text = cell_text(cell)
-            origin += 1
+            if cell.get("rowspan") is None and cell.get("colspan") is None:
+                if c == n:  # the common case: a plain cell at the end of its line
+                    if area >= budget:
+                        note = note or f"its expanded grid exceeds {budget} cells"
+                        break
+                    line.append(len(texts))
+                    texts.append(cell_text(cell))
+                    area += 1
+                    c = n = n + 1
+                    continue
+                rs = cs = 1
+            else:
+                rs = min(_span(cell, "rowspan"), nrows - r)
+                cs = _span(cell, "colspan")
+            origin = len(texts)
+            spans = True
+            want = (rs, cs)
+            for rs_, cs_ in (want, (1, cs), (1, 1)):
+                grow = sum(max(0, c + cs_ - len(grid[r + dr])) for dr in range(rs_))
+                if area + grow <= budget:
+                    rs, cs = rs_, cs_
+                    break
+            else:
+                note = note or f"its expanded grid exceeds {budget} cells"
+                break
+            if (rs, cs) != want:
+                note = note or f"its expanded grid exceeds {budget} cells"
+            texts.append(cell_text(cell))
             for dr in range(rs):
-                for dc in range(cs):
-                    grid[(r + dr, c + dc)] = (text, origin)
+                target = grid[r + dr]
+                if len(target) < c + cs:
+                    area += c + cs - len(target)
+                    target.extend([0] * (c + cs - len(target)))
+                target[c:c + cs] = [origin] * cs
             c += cs
-            width = max(width, c)
+            n = len(line)
+        else:
+            continue
+        break  # the budget is spent: the rest of the table is not read
     rows = []
-    for r in range(len(trs)):
-        row: list[str] = []
-        last = None
-        # Positions no cell covers (ragged rows) are not cells: stop at the last covered one.
-        covered = max((c + 1 for c in range(width) if (r, c) in grid), default=0)
-        for c in range(covered):
-            text, org = grid.get((r, c), ("", None))
-            if org is not None and org == last:
-                continue
-            last = org
-            row.append(text)
+    for line in grid:
+        if not spans:
+            row = [texts[o] for o in line]
+        elif 0 not in line:
+            # Colspan copies of one cell stand side by side: read each cell once.
+            row = [texts[o] for o, _ in itertools.groupby(line)]
+        else:
+            # Positions no cell covers (holes of ragged rows) read as blank cells, each.
+            row, last = [], None
+            for o in line:
+                if o and o == last:
+                    continue
+                last = o
+                row.append(texts[o])
         if any(row):
             rows.append(row)
-    return rows
+    return rows, area, note

@@ -4,6 +4,9 @@ Page labels come spaced (``商业 企业``), numbered in several styles (``（�
 ``一、``, ``1.``, ``1、``), with punctuation variants, footnotes in brackets, or scrambled by
 vertical text extraction (``不 予 开 公``). ``normalize`` reduces a label to its bare words;
 ``matches`` compares a normalised label with one variant from :mod:`parsers.templates`.
+
+:class:`LabelIndex` compiles a template's rows once and answers, per distinct normalised label
+(and caches the answer), which rows it names: a page asks the same few labels again and again.
 """
 
 from __future__ import annotations
@@ -47,3 +50,58 @@ def match_any(norm: str, variants) -> bool:
 def anagram_match(norm: str, variants) -> bool:
     """A scrambled short label (vertical text read out of order) holds the same characters."""
     return any(isinstance(v, str) and len(v) >= 3 and sorted(norm) == sorted(v) for v in variants)
+
+
+class LabelIndex:
+    """The rows of one template table, ``[(key, variants), …]``, compiled for lookups.
+
+    :meth:`rows` gives the indices (in template order) of the rows whose variants match a
+    normalised label (:func:`match_any`); :meth:`exact_rows` those with a variant equal to it
+    (prose lines name a row only by its exact label). Answers are cached per label.
+    """
+
+    _CACHE_SIZE = 8192
+
+    def __init__(self, specs):
+        self.specs = specs
+        self.keys = [key for key, _ in specs]
+        self.position = {key: i for i, key in enumerate(self.keys)}
+        self._variants = [(i, v) for i, (_, variants) in enumerate(specs) for v in variants]
+        self._exact: dict[str, tuple[int, ...]] = {}
+        for i, v in self._variants:
+            text = v[1] if isinstance(v, tuple) else v
+            if i not in self._exact.get(text, ()):
+                self._exact[text] = self._exact.get(text, ()) + (i,)
+        self._rows: dict[str, tuple[int, ...]] = {}
+
+    def rows(self, norm: str) -> tuple[int, ...]:
+        hit = self._rows.get(norm)
+        if hit is None:
+            found: list[int] = []
+            if norm:
+                for i, v in self._variants:
+                    if (not found or found[-1] != i) and matches(norm, v):
+                        found.append(i)
+            if len(self._rows) >= self._CACHE_SIZE:
+                self._rows.clear()
+            hit = self._rows[norm] = tuple(found)
+        return hit
+
+    def exact_rows(self, norm: str) -> tuple[int, ...]:
+        return self._exact.get(norm, ()) if norm else ()
+
+
+_INDEXES: dict[int, tuple[object, LabelIndex]] = {}
+
+
+def index_for(specs) -> LabelIndex:
+    """The :class:`LabelIndex` of a template table, built once per table object (the table is
+    held, so its id cannot be reused by another)."""
+    if isinstance(specs, LabelIndex):
+        return specs
+    hit = _INDEXES.get(id(specs))
+    if hit is None or hit[0] is not specs:
+        if len(_INDEXES) >= 64:  # callers that build their tables afresh each time
+            _INDEXES.clear()
+        hit = _INDEXES[id(specs)] = (specs, LabelIndex(specs))
+    return hit[1]

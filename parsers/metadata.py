@@ -10,6 +10,7 @@ taken from the URL: portals file reports under misleading paths.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 
@@ -63,22 +64,37 @@ def _clean_organ(org: str | None) -> str | None:
     return org
 
 
+_KV_NOISE = re.compile(r"[\s:：]")
+_KV_WORDS = ("发布", "发文", "来源", "日期")
+_SPACES = re.compile(r"\s+")
+
+
+@functools.lru_cache(maxsize=4096)  # table cells repeat ("0", "本年新收")
+def _kv_label(cell: str) -> str | None:
+    """The metadata field a cell names (发布机构 -> publisher), if any."""
+    return _KV_LABELS.get(_KV_NOISE.sub("", cell))
+
+
 def _kv(doc: Document, limit: int) -> dict[str, str]:
     """The 信息公开 metadata block: ``发布机构 | X | 发布日期 | 2022-03-10`` rows or
     ``发布日期：2022-03-10`` lines, read from the first ``limit`` blocks."""
     out: dict[str, str] = {}
     for b in doc.blocks[:limit]:
-        if isinstance(b, Table):
+        text = b.text if isinstance(b, Line) else " | ".join(" | ".join(r) for r in b.rows)
+        # A cell names a field only if the table's text, noise removed, holds the field's name.
+        bare = _KV_NOISE.sub("", text) if isinstance(b, Table) else ""
+        if bare and any(k in bare for k in _KV_LABELS):
             for row in b.rows:
                 cells = [collapse(c) for c in row]
                 for i, c in enumerate(cells[:-1]):
-                    key = _KV_LABELS.get(re.sub(r"[\s:：]", "", c))
+                    key = _kv_label(c)
                     nxt = cells[i + 1]
-                    if key and nxt and re.sub(r"[\s:：]", "", nxt) not in _KV_LABELS:
+                    if key and nxt and _kv_label(nxt) is None:
                         out.setdefault(key, nxt)
-        for m in _KV_INLINE.finditer(b.text if isinstance(b, Line) else " | ".join(
-                " | ".join(r) for r in b.rows)):
-            out.setdefault(_KV_LABELS[m.group(1)], m.group(2))
+        # Every label of _KV_INLINE holds one of these words: rule the block out cheaply.
+        if any(word in text for word in _KV_WORDS):
+            for m in _KV_INLINE.finditer(text):
+                out.setdefault(_KV_LABELS[m.group(1)], m.group(2))
     return out
 
 
@@ -108,9 +124,13 @@ def _title(doc: Document, kv: dict) -> tuple[str | None, str | None]:
         if i + 1 < len(lines):
             candidates.append(line + lines[i + 1])
     for cand in candidates:
-        text = re.sub(r"\s+", "", cand)
+        text = _SPACES.sub("", cand)
+        if "信息公开" not in text:  # both forms of _TITLE_TAIL hold it: cheap to rule out
+            continue
         for sep in ("_", "|", "－", "--", " - "):
-            text = text.split(sep)[0] if _TITLE_TAIL.search(text.split(sep)[0]) else text
+            if sep in text:
+                head = text.split(sep)[0]
+                text = head if _TITLE_TAIL.search(head) else text
         m = _TITLE_TAIL.search(text)
         if not m or len(text) > 70 or not text.endswith(("报告", "年报")):
             continue
@@ -219,6 +239,11 @@ def _year(text: str, title: str | None, overview: str | None) -> int | None:
     return int(years.most_common(1)[0][0]) if years else None
 
 
+#: (full name, name without its 省/市/自治区 ending) of every province-level division.
+_PROVINCE_SHORT = [(full, re.sub(r"(省|市|壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区)$", "", full))
+                   for full in T.PROVINCES.values()]
+
+
 def _region(site_id_code: str | None, name: str | None) -> dict:
     code = None
     if site_id_code:
@@ -227,8 +252,7 @@ def _region(site_id_code: str | None, name: str | None) -> dict:
             code = m.group(1)
     province = T.PROVINCES.get(code[:2]) if code else None
     if not province and name:
-        for full in T.PROVINCES.values():
-            short = re.sub(r"(省|市|壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区)$", "", full)
+        for full, short in _PROVINCE_SHORT:
             if name.startswith(full) or (len(short) >= 2 and name.startswith(short + "市")):
                 province = full
                 break

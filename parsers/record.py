@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from . import PARSER_VERSION
+from . import PARSER_VERSION, limits
 from .attachment_doc import read_attachment
 from .checks import run_checks
 from .decode import decode
@@ -24,8 +24,8 @@ from .tables import (
     read_active_disclosure,
     read_applications,
     read_review_litigation,
-    rows_in,
 )
+from .tables import rows_in as _rows_in
 from .text_doc import parse_text
 
 _HTML_SNIFF = re.compile(r"<\s*(html|body|div|table|p|span|meta|head|tr|td|br|!doctype)\b", re.I)
@@ -39,35 +39,68 @@ def looks_like_html(text: str, content_type: str | None = None) -> bool:
             return True
         if ct.startswith("text/plain"):
             return False
-    return len(_HTML_SNIFF.findall(text[:20000])) >= 2
+    found = _HTML_SNIFF.finditer(text, 0, 20000)
+    return next(found, None) is not None and next(found, None) is not None
+
+
+def _cut(raw: bytes) -> bytes:
+    """The first :data:`~parsers.limits.MAX_BYTES` of a page, ended before a ``<`` or a line
+    break: neither byte is ever inside a multi-byte character of UTF-8, GBK or GB18030."""
+    end = limits.MAX_BYTES
+    safe = max(raw.rfind(b"<", end - 65536, end), raw.rfind(b"\n", end - 65536, end))
+    return raw[: safe if safe > 0 else end]
 
 
 def parse_page(body: bytes | str, url: str | None = None, content_type: str | None = None) -> dict:
     """Parse one report page (HTML or a text dump, bytes or str) or attachment (PDF, DOCX,
     DOC/WPS, XLSX, XLS: told apart by their bytes, whatever ``url`` and ``content_type``
-    say) into a record. DOC, WPS and XLS are converted by a LibreOffice subprocess."""
+    say) into a record. DOC, WPS and XLS are converted by a LibreOffice subprocess.
+
+    Never raises on any body: what could not be read is said in the record's ``warnings``.
+    Pages beyond :mod:`parsers.limits` are cut there (a real report is far smaller)."""
     kind = sniff(body) if not isinstance(body, str) else None
     if kind is not None:
         raw = bytes(body)
         doc, source, warnings = read_attachment(kind, raw)
         record = build_record(doc, url=url, sha256=hashlib.sha256(raw).hexdigest(),
-                              script=_simplify(doc), encoding=None, warnings=warnings)
+                              script=_simplify(doc), encoding=None,
+                              warnings=warnings + doc.warnings)
         record["source"].update(source)
         return record
+    warnings = []
     if isinstance(body, str):
         raw = body.encode("utf-8", "surrogatepass")
-        text, encoding, warnings = body, None, []
+        text, encoding, readable = body, None, None
+        if len(text) > limits.MAX_BYTES:
+            warnings.append(f"page cut: read the first {limits.MAX_BYTES} of {len(text)} "
+                            f"characters")
+            text = text[: limits.MAX_BYTES]
     else:
         raw = bytes(body)
-        decoded = decode(raw, content_type)
+        readable = raw
+        if len(raw) > limits.MAX_BYTES:
+            readable = _cut(raw)
+            warnings.append(f"page cut: read the first {len(readable)} of {len(raw)} bytes")
+        decoded = decode(readable, content_type)
         text, encoding = decoded.text, decoded.encoding
-        warnings = ([f"declared encoding {decoded.declared} did not decode the page; read as "
-                     f"{decoded.encoding}"] if decoded.mismatch else [])
-    text = text.replace("\x00", "")
-    doc = parse_html(text) if looks_like_html(text, content_type) else parse_text(text)
+        if decoded.mismatch:
+            warnings.insert(0, f"declared encoding {decoded.declared} did not decode the page; "
+                               f"read as {decoded.encoding}")
+        if decoded.unusable:
+            warnings.insert(0, f"declared charset {decoded.unusable[:40]!r} is not a text "
+                               f"encoding; read as {decoded.encoding}")
+    utf8 = None
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    elif encoding == "utf-8" and not readable.startswith(b"\xef\xbb\xbf"):
+        utf8 = readable  # the text is these bytes decoded: lxml can read them as they are
+    if looks_like_html(text, content_type):
+        doc = parse_html(text, utf8=utf8)
+    else:
+        doc = parse_text(text)
     script = _simplify(doc)
     return build_record(doc, url=url, sha256=hashlib.sha256(raw).hexdigest(), script=script,
-                        encoding=encoding, warnings=warnings)
+                        encoding=encoding, warnings=warnings + doc.warnings)
 
 
 def _simplify(doc: Document) -> str:
@@ -89,6 +122,10 @@ def build_record(doc: Document, *, url, sha256, script, encoding, warnings) -> d
     end = body_end(blocks, headings[-1].block + 1) if headings else len(blocks)
 
     everything = range(end)
+    cache: dict = {}  # each block's rows, split once
+
+    def rows_in(blocks, indices):
+        return _rows_in(blocks, indices, cache)
 
     def read(key, reader):
         """A table is read in its own section; if that section is missing or holds no such
@@ -147,4 +184,7 @@ def build_record(doc: Document, *, url, sha256, script, encoding, warnings) -> d
     }
     if not any(isinstance(b, Line) for b in blocks) and not tables:
         record["warnings"] = record["warnings"] + ["no text found on the page"]
+    if len(record["warnings"]) > limits.MAX_WARNINGS:
+        kept = record["warnings"][: limits.MAX_WARNINGS - 1]
+        record["warnings"] = kept + [f"{len(record['warnings']) - len(kept)} more warnings"]
     return record

@@ -8,13 +8,16 @@ always in simplified script; ``script`` keeps what the page was written in.
 from __future__ import annotations
 
 import functools
+import operator
 import re
 
 import opencc
 
-# A parenthesised pinyin syllable (tone marks or tone digit) right after a Han character.
+# A parenthesised pinyin syllable (tone marks or tone digit) right after a Han character. The
+# pattern starts with the bracket, so the regex engine skips to brackets; the lookbehind then
+# checks the Han character before it.
 _PINYIN = re.compile(
-    r"(?<=[\u4e00-\u9fff])[(（]"
+    r"[(（](?<=[\u4e00-\u9fff][(（])"
     r"[a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹ]{1,6}[1-5]?"
     r"[)）]"
 )
@@ -36,16 +39,64 @@ def strip_pinyin(text: str) -> str:
     return _PINYIN.sub("", text)
 
 
+def _han_count(text: str) -> int:
+    """Characters in U+4E00..U+9FFF, counted on the UTF-8 bytes at C speed: U+5000..U+9FFF are
+    the 3-byte sequences led by E5..E9, U+4E00..U+4FFF those starting E4 B8..E4 BF (lead
+    bytes never occur inside a sequence, so each count is exact)."""
+    data = text.encode("utf-8", "surrogatepass")
+    return (sum(data.count(lead) for lead in _HAN_LEADS)
+            + sum(data.count(pair) for pair in _HAN_4E_4F))
+
+
+_HAN_LEADS = [bytes([b]) for b in range(0xE5, 0xEA)]
+_HAN_4E_4F = [bytes([0xE4, b]) for b in range(0xB8, 0xC0)]
+
+
+def _changed(text: str, converted: str) -> int:
+    """Positions where two strings of the same length differ; equal 64-character chunks (most
+    of a page) are skipped at C speed."""
+    changed = 0
+    for i in range(0, len(text), 64):
+        a, b = text[i:i + 64], converted[i:i + 64]
+        if a != b:
+            changed += sum(map(operator.ne, a, b))
+    return changed
+
+
+def _script_of(text: str, converted: str) -> str:
+    """"hant" when t2s changed more than :data:`HANT_THRESHOLD` of the Han characters.
+
+    Bounds first, at C speed: the Han count lies between the count of U+5000..U+9FFF (lead
+    bytes E5..E9) and that plus every E4 lead byte; most pages are decided by the bounds, and
+    only the others count U+4E00..U+4FFF exactly."""
+    if len(converted) != len(text):  # phrase conversions changed the length: count characters
+        han = _han_count(text)
+        if not han:
+            return "hans"
+        changed = abs(_han_count(converted) - han) + sum(
+            1 for a, b in zip(text, converted, strict=False) if a != b)
+        return "hant" if changed / han > HANT_THRESHOLD else "hans"
+    changed = _changed(text, converted)
+    data = text.encode("utf-8", "surrogatepass")
+    low = len(data) - len(data.translate(None, _HAN_LEAD_BYTES))
+    if changed < HANT_THRESHOLD * low:
+        return "hans"
+    high = low + data.count(b"\xe4")
+    if high and changed > HANT_THRESHOLD * high * 1.000001:
+        return "hant"
+    han = low + sum(data.count(pair) for pair in _HAN_4E_4F)
+    if not han:
+        return "hans"
+    return "hant" if changed / han > HANT_THRESHOLD else "hans"
+
+
+_HAN_LEAD_BYTES = bytes(range(0xE5, 0xEA))
+
+
 def to_simplified(text: str) -> tuple[str, str]:
     """Return ``(simplified_text, script)`` where script is ``"hans"`` or ``"hant"``."""
     text = strip_pinyin(text)
     converted = _converter().convert(text)
-    han = len(_HAN.findall(text))
-    if not han:
+    if converted == text:  # nothing traditional at all: the common case
         return converted, "hans"
-    if len(converted) == len(text):
-        changed = sum(1 for a, b in zip(text, converted, strict=True) if a != b)
-    else:  # phrase conversions changed the length: fall back to a character count.
-        changed = abs(len(_HAN.findall(converted)) - han) + sum(
-            1 for a, b in zip(text, converted, strict=False) if a != b)
-    return converted, ("hant" if changed / han > HANT_THRESHOLD else "hans")
+    return converted, _script_of(text, converted)

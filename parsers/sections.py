@@ -10,6 +10,7 @@ missing section belongs. Page furniture (责任编辑, 扫一扫…) is dropped,
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -39,15 +40,28 @@ def _top_number(text: str) -> int | None:
     return _CN_NUM.index(m.group(1)) + 1 if m.group(1) else int(m.group(2))
 
 
+#: Section title variant -> (its place in SECTIONS order, number, key).
+_VARIANTS: dict[str, tuple[int, int, str]] = {}
+for _number, _key, _variants in T.SECTIONS:
+    for _v in _variants:
+        _VARIANTS.setdefault(_v, (len(_VARIANTS), _number, _key))
+_LONGEST = max(map(len, _VARIANTS))
+
+
+@functools.lru_cache(maxsize=4096)  # headings repeat from report to report
 def _title_key(text: str) -> tuple[int, str] | None:
+    """The section a heading line names: its words are a title variant, or a variant followed
+    by at most four more characters; the first such variant in SECTIONS order wins."""
     if len(text) > _MAX_HEADING or _SUB_NUMBER.match(text):
         return None
     norm = normalize(text)
-    for number, key, variants in T.SECTIONS:
-        for v in variants:
-            if norm == v or (norm.startswith(v) and len(norm) - len(v) <= 4):
-                return number, key
-    return None
+    # The variant is a prefix of the label at most 4 characters shorter: look those up.
+    hits = [_VARIANTS[norm[:n]] for n in range(max(1, len(norm) - 4), min(len(norm), _LONGEST) + 1)
+            if norm[:n] in _VARIANTS]
+    if not hits:
+        return None
+    _, number, key = min(hits)
+    return number, key
 
 
 def is_furniture(text: str) -> bool:

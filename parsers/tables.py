@@ -10,13 +10,14 @@ says which rows were read that way.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
 from . import templates as T
 from .document import Line, Table
-from .labels import match_any, matches, normalize
-from .values import is_blank, is_value, parse_value
+from .labels import index_for, matches, normalize
+from .values import OUT_OF_RANGE, is_blank, is_value, read_value
 
 _UNITS = ("亿元", "万元", "元", "件", "个", "项", "条", "次")
 _BRACKETS = re.compile(r"[\s()（）【】\[\]]+")
@@ -31,7 +32,11 @@ class Row:
     block: int = -1
 
     def nonblank(self) -> int:
-        return sum(1 for v in self.values if not is_blank(v))
+        # Rows are shared by the three table readers (and never modified): count once.
+        n = self.__dict__.get("_nonblank")
+        if n is None:
+            n = self.__dict__["_nonblank"] = sum(1 for v in self.values if not is_blank(v))
+        return n
 
 
 @dataclass
@@ -79,14 +84,24 @@ def tokenize_line(text: str) -> list[str]:
     return cells
 
 
-def rows_in(blocks: list, indices) -> list[Row]:
+def rows_in(blocks: list, indices, cache: dict | None = None) -> list[Row]:
+    """The rows of the blocks at ``indices``. ``cache`` (a dict the caller keeps for one
+    document) holds each block's rows once split: a page's tables are searched several times.
+    Rows are never modified by the readers, so they can be shared."""
     rows = []
     for i in indices:
-        b = blocks[i]
-        if isinstance(b, Table):
-            rows.extend(split_row(cells, False, i) for cells in b.rows)
-        elif isinstance(b, Line):
-            rows.append(split_row(tokenize_line(b.text), True, i))
+        block_rows = cache.get(i) if cache is not None else None
+        if block_rows is None:
+            b = blocks[i]
+            if isinstance(b, Table):
+                block_rows = [split_row(cells, False, i) for cells in b.rows]
+            elif isinstance(b, Line):
+                block_rows = [split_row(tokenize_line(b.text), True, i)]
+            else:
+                block_rows = []
+            if cache is not None:
+                cache[i] = block_rows
+        rows.extend(block_rows)
     return rows
 
 
@@ -110,34 +125,40 @@ def align(values: list[str], n: int) -> tuple[list[str], str | None]:
     return vals, None
 
 
-def _match_key(row: Row, specs: list, cursor: int) -> str | None:
+def _match_key(row: Row, specs, cursor: int) -> str | None:
     """The template row named by the row's last matching label. Among several candidates,
-    the first one after the last row matched wins (tables run in template order)."""
+    the first one after the last row matched wins (tables run in template order).
+    ``specs`` is a template table (``[(key, variants), …]``) or its :class:`LabelIndex`."""
+    index = index_for(specs)
     for label in reversed(row.labels):
         norm = normalize(label)
-        if row.prose:
-            cands = [i for i, (_, variants) in enumerate(specs)
-                     if any(norm == (v[1] if isinstance(v, tuple) else v) for v in variants)]
-        else:
-            cands = [i for i, (_, variants) in enumerate(specs) if match_any(norm, variants)]
+        cands = index.exact_rows(norm) if row.prose else index.rows(norm)
         if cands:
-            after = [i for i in cands if i > cursor]
-            return specs[(after or cands)[0]][0]
+            after = next((i for i in cands if i > cursor), cands[0])
+            return index.keys[after]
     return None
+
+
+def _shown(raw: str) -> str:
+    """A cell's text for a warning: its repr, shortened."""
+    return repr(raw) if len(raw) <= 40 else repr(raw[:30]) + f"… ({len(raw)} characters)"
 
 
 def _store(result: TableResult, key: str, columns: list, vals: list[str], where: str,
            units: dict[str, str] | None = None) -> None:
     row_values, row_cells = {}, {}
     for (col, kind), raw in zip(columns, vals, strict=False):
-        ok, value = False, None
+        ok, value, problem = False, None, None
         if units and col in units:  # the column header's unit, unless the cell names its own
-            ok, value = parse_value(raw + units[col], kind)
+            ok, value, problem = read_value(raw + units[col], kind)
         if not ok:
-            ok, value = parse_value(raw, kind)
+            ok, value, problem = read_value(raw, kind)
         if not ok:
-            result.warnings.append(f"{where}.{key}.{col}: unreadable cell {raw!r}")
+            result.warnings.append(f"{where}.{key}.{col}: unreadable cell {_shown(raw)}")
             value = None
+        elif problem == OUT_OF_RANGE:
+            result.warnings.append(f"{where}.{key}.{col}: number out of range (not a count or "
+                                   f"amount a report can hold), kept raw in cells: {_shown(raw)}")
         row_values[col] = value
         row_cells[col] = raw
     result.values[key] = row_values
@@ -148,10 +169,11 @@ def _store(result: TableResult, key: str, columns: list, vals: list[str], where:
 
 def detect_template(rows: list[Row]) -> str | None:
     """"2021" or "2019" from the active-disclosure column headers, None if there are none."""
-    labels = {normalize(lab) for r in rows for lab in r.labels}
+    # One string to search: no marker holds the separator, so none matches across two labels.
+    labels = "\n".join({normalize(lab) for r in rows for lab in r.labels})
     scores = {}
     for template, markers in T.TEMPLATE_COLUMN_MARKERS.items():
-        scores[template] = sum(1 for m in markers if any(m in lab for lab in labels))
+        scores[template] = sum(1 for m in markers if m in labels)
     best = max(scores, key=scores.get)
     return best if scores[best] else None
 
@@ -166,20 +188,35 @@ def header_units(rows: list[Row]) -> dict[str, str]:
     units: dict[str, str] = {}
     for row in rows:
         for label in row.labels:
-            text = _BRACKETS.sub("", label)
-            for col, words in T.MONEY_COLUMN_HEADERS.items():
-                for word in words:
-                    at = text.find(word)
-                    if at >= 0:
-                        m = _HEADER_UNIT.match(text[at + len(word):])
-                        if m:
-                            units[col] = m.group(1)
+            for col, unit in _label_units(label):
+                units[col] = unit
     return units
 
 
+@functools.lru_cache(maxsize=8192)  # every label of a page is asked, and labels repeat
+def _label_units(label: str) -> tuple[tuple[str, str], ...]:
+    """(money column, unit) for each header word of the column, with a unit, in ``label``."""
+    text = _BRACKETS.sub("", label)
+    found = []
+    for col, words in T.MONEY_COLUMN_HEADERS.items():
+        for word in words:
+            at = text.find(word)
+            if at >= 0:
+                m = _HEADER_UNIT.match(text[at + len(word):])
+                if m:
+                    found.append((col, m.group(1)))
+    return tuple(found)
+
+
+_ACTIVE_SPECS = {template: [(key, variants) for key, _, variants in rows]
+                 for template, rows in T.ACTIVE_DISCLOSURE.items()}
+_ACTIVE_COLUMNS = {template: {key: cols for key, cols, _ in rows}
+                   for template, rows in T.ACTIVE_DISCLOSURE.items()}
+
+
 def read_active_disclosure(rows: list[Row], template: str) -> TableResult:
-    specs = [(key, variants) for key, _, variants in T.ACTIVE_DISCLOSURE[template]]
-    columns = {key: cols for key, cols, _ in T.ACTIVE_DISCLOSURE[template]}
+    specs = index_for(_ACTIVE_SPECS[template])
+    columns = _ACTIVE_COLUMNS[template]
     units = header_units(rows)
     result = TableResult()
     cursor = -1
@@ -197,7 +234,7 @@ def read_active_disclosure(rows: list[Row], template: str) -> TableResult:
         if note:
             result.warnings.append(f"active_disclosure.{key}: {note}")
         _store(result, key, columns[key], vals, "active_disclosure", units)
-        cursor = [k for k, _ in specs].index(key)
+        cursor = specs.position[key]
         if row.prose:
             result.used_blocks.add(row.block)
     return result
@@ -211,8 +248,8 @@ def _nonblank(cells: dict) -> int:
 
 def read_applications(rows: list[Row], template: str | None) -> TableResult:
     n = len(T.APPLICATION_COLUMNS)
-    specs = T.APPLICATION_ROWS
-    keys = [k for k, _ in specs]
+    specs = index_for(T.APPLICATION_ROWS)
+    keys = specs.keys
     entries: list[tuple[str | None, Row]] = []
     cursor = -1
     for row in rows:
@@ -224,7 +261,7 @@ def read_applications(rows: list[Row], template: str | None) -> TableResult:
             if nonblank == 0 and len(row.values) < n:
                 continue  # a header cell such as 总计 with a blank after it, not a data row
             entries.append((key, row))
-            cursor = keys.index(key)
+            cursor = specs.position[key]
         elif nonblank > n // 2:
             entries.append((None, row))
 

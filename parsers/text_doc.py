@@ -10,12 +10,16 @@ Text dumps of portal pages write tables in several ways, often mixed in one file
   label cells followed by a run of value cells (:func:`rows_from_stream`).
 
 Everything else is prose, one :class:`Line` per line.
+
+The work is bounded (:mod:`parsers.limits`): rows beyond a table's worth, cells beyond a row's
+worth and blocks beyond a page's worth are cut, and the document's warnings say so.
 """
 
 from __future__ import annotations
 
 import re
 
+from . import limits
 from .document import Document, Line, Table, collapse
 from .values import is_value
 
@@ -27,11 +31,22 @@ def parse_text(text: str) -> Document:
     doc = Document(kind="text")
     table: Table | None = None
     stream: list[str] = []
+    cut: set[str] = set()  # which limits were reached
+
+    def add_row(cells: list[str]) -> None:
+        if len(table.rows) >= limits.MAX_TABLE_ROWS:
+            cut.add(f"tables cut after {limits.MAX_TABLE_ROWS} rows")
+            return
+        if len(cells) > limits.MAX_ROW_CELLS:
+            cut.add(f"rows cut after {limits.MAX_ROW_CELLS} cells")
+            cells = cells[: limits.MAX_ROW_CELLS]
+        table.rows.append(cells)
 
     def close_stream():
         nonlocal stream
         if stream and table is not None:
-            table.rows.extend(rows_from_stream(stream))
+            for row in rows_from_stream(stream):
+                add_row(row)
         stream = []
 
     def open_table(layout):
@@ -45,7 +60,14 @@ def parse_text(text: str) -> Document:
         close_stream()
         table = None
 
-    for raw in text.splitlines():
+    lines = text.splitlines()
+    if len(lines) > limits.MAX_LINES:
+        cut.add(f"page cut after {limits.MAX_LINES} of its {len(lines)} lines")
+        del lines[limits.MAX_LINES:]
+    for raw in lines:
+        if table is None and len(doc.blocks) >= limits.MAX_BLOCKS:
+            cut.add(f"page cut after {limits.MAX_BLOCKS} blocks of text and tables")
+            break
         line = collapse(raw)
         if not line:
             continue
@@ -57,28 +79,37 @@ def parse_text(text: str) -> Document:
             # line is split, not the stripped one.
             close_stream()
             open_table("tab")
-            table.rows.append([collapse(c) for c in raw.strip(" \r\n\u3000\xa0").split("\t")])
+            add_row([collapse(c) for c in raw.strip(" \r\n\u3000\xa0").split(
+                "\t", limits.MAX_ROW_CELLS)])
             continue
         if "|" in line:
             cells = _pipe_cells(line)
             if cells is None:  # a single cell of a one-cell-per-line table
                 open_table("stream")
-                stream.append(collapse(line.rstrip("|")) if not _ONLY_PIPES.match(line) else "")
+                if len(stream) < limits.MAX_GRID_CELLS:
+                    stream.append(collapse(line.rstrip("|")) if not _ONLY_PIPES.match(line) else "")
+                else:
+                    cut.add(f"tables cut after {limits.MAX_GRID_CELLS} cells")
             else:
                 close_stream()
                 open_table("markdown" if line.startswith("|") else "pipe")
-                table.rows.append(cells)
+                add_row(cells)
             continue
         if table is not None and is_value(line) and len(line) <= 20:
             # The last cell of a dumped table often lost its "|" terminator.
             if stream or table.layout == "stream":
-                stream.append(collapse(line))
+                if len(stream) < limits.MAX_GRID_CELLS:
+                    stream.append(collapse(line))
             else:
-                table.rows.append([collapse(line)])
+                add_row([collapse(line)])
             continue
         close_table()
-        doc.blocks.append(Line(collapse(line)))
+        if len(doc.blocks) >= limits.MAX_BLOCKS:
+            cut.add(f"page cut after {limits.MAX_BLOCKS} blocks of text and tables")
+            break
+        doc.blocks.append(Line(line))
     close_table()
+    doc.warnings.extend(sorted(cut))
     return doc
 
 
@@ -93,7 +124,8 @@ def _pipe_cells(line: str) -> list[str] | None:
         inner = inner[:-1]
     if "|" not in inner:
         return None if line.endswith("|") and not line.startswith("|") else [collapse(inner)]
-    return [collapse(c) for c in inner.split("|")]
+    # One cell more than a row may keep, so that the reader knows the row was cut.
+    return [collapse(c) for c in inner.split("|", limits.MAX_ROW_CELLS)]
 
 
 def rows_from_stream(cells: list[str]) -> list[list[str]]:

@@ -38,9 +38,6 @@ def test_every_report_found_once_and_read_right(portal, full_crawl):
     assert sorted(path_of(portal, u) for u in reports) == sorted(EXPECTED)
     for url, doc in reports.items():
         stem = EXPECTED[path_of(portal, url)]
-        if stem is None:  # the report published only as a PDF: a page without tables
-            assert doc["template"] == "unknown" and doc["tables"] == {}
-            continue
         label = label_for(ROOT / "fixtures" / "labels" / f"{stem}.json")
         assert doc["tables"] == label["tables"], url
         assert (doc["organ"], doc["year"], doc["template"]) == (
@@ -50,12 +47,24 @@ def test_every_report_found_once_and_read_right(portal, full_crawl):
     assert len(report_pages) == len(EXPECTED)
 
 
-def test_attachment_stored_as_a_page_of_its_report(portal, full_crawl):
+def test_report_published_only_as_a_pdf_is_read_from_it(portal, full_crawl):
+    """A report page with no tables that links the report as a PDF: one record, read from the
+    PDF and filed under the page's URL; both pages stored; reparse derives the same."""
     data, _ = full_crawl
-    _, pages, _ = stored(data)
+    reports, pages, _ = stored(data)
     (pdf,) = [p for p in pages if p["url"].endswith(".pdf")]
     assert pdf["content_type"] == "application/pdf"
-    assert path_of(portal, pdf["report_url"]) == "/plain/xxgk/nb/202402/t20240201_3.html"
+    page_url = portal.base_url + "/plain/xxgk/nb/202402/t20240201_3.html"
+    assert pdf["report_url"] == page_url
+    doc = reports[page_url]
+    assert doc["attachment_url"] == pdf["url"] and doc["source"]["kind"] == "pdf"
+    assert doc["attachments"] == [{"url": pdf["url"], "sha256": pdf["sha256"],
+                                   "content_type": "application/pdf"}]
+    assert doc["tables"] == label_for(ROOT / "fixtures" / "labels" / "r005.json")["tables"]
+    # Its own table 四 totals are wrong at the source: those checks fail, and only those.
+    assert {c["rule"] for c in doc["checks"] if not c["ok"]} == {"review_litigation.group_sum"}
+    others = [d for u, d in reports.items() if u != page_url]
+    assert all(d["attachment_url"] is None for d in others)
 
 
 def test_lookalikes_never_fetched_or_stored(portal, full_crawl):

@@ -18,7 +18,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
 from crawler.store import Store
 from crawler.store import embedded as docdb
-from crawler.store.database import EMBEDDED_FILE, PACKED
+from crawler.store.database import LITEMONGO_BACKUP, PACKED
 from parsers import parse_page
 
 
@@ -177,9 +177,9 @@ def test_aggregation_pipelines(tmp_path, records):
             {"n": sum(r["template"] == "2021" for r in records)}]
 
 
-def test_litemongo_store_is_copied_on_first_open(tmp_path, records):
+def test_litemongo_store_is_converted_on_first_open(tmp_path, records):
     """A DATA_DIR written by the former engine: one SQLite file of BSON documents per
-    collection under govreports/ (litemongo's layout)."""
+    collection under govreports/ (litemongo's layout), converted in place, the original kept."""
     old = tmp_path / "govreports"
     old.mkdir()
     conn = sqlite3.connect(old / "reports")
@@ -189,8 +189,12 @@ def test_litemongo_store_is_copied_on_first_open(tmp_path, records):
         conn.execute("INSERT INTO documents VALUES (?, ?)", (f"o:{doc['_id']}", bson.encode(doc)))
     conn.commit()
     conn.close()
+    original = (old / "reports").read_bytes()
+    with Store(None, tmp_path, readonly=True) as store:  # a reader on a writable directory
+        assert store.reports.count_documents({}) == len(records)
     with Store(None, tmp_path) as store:
-        assert (tmp_path / EMBEDDED_FILE).exists()
+        assert (tmp_path / LITEMONGO_BACKUP / "reports").read_bytes() == original
+        assert not list(tmp_path.glob("*.converting"))
         assert store.reports.count_documents({}) == len(records)
         stored = {d["url"]: d for d in store.iter_reports()}
         for r in records:

@@ -63,7 +63,7 @@ def page(path, **kw) -> dict:
 
 def target(crawler):
     store = Store.for_crawler(crawler)
-    return (None, str(store.data_dir), str(store.journal.path))
+    return (None, str(store.data_dir), str(store.journal.path), 2.0, 60.0)
 
 
 def test_pipeline_work_returns_the_record_and_stores_the_page(crawler):
@@ -87,7 +87,8 @@ def test_pipeline_work_skips_reports_outside_the_years_and_stores_attachments(cr
     outside, attachment = pagework.store_pages(target(crawler), [
         page(REALDOCS[1], years=(year + 1, year + 2)),
         page(REALDOCS[2], kind="attachment", report_url="https://www.example.gov.cn/r.html")])
-    assert outside["status"] == "outside_years" and attachment["status"] == "page"
+    assert outside["status"] == "outside_years" and attachment["status"] == "stored"
+    assert attachment["attachments"] == {"stored": 1}
     store = Store.for_crawler(crawler)
     assert store.count_pages() == 1 and store.count_reports() == 0
     assert store.known_years()[page(REALDOCS[1])["url"]] == year

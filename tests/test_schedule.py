@@ -6,6 +6,7 @@ import datetime as dt
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -14,7 +15,6 @@ from conftest import EXPECTED, scrapy
 from crawler import sites as registry
 from crawler.schedule import interval
 from crawler.store import Store
-from crawler.store.database import EMBEDDED_FILE
 
 FAST = ["--crawl-set", "DOWNLOAD_DELAY=0", "--crawl-set", "AUTOTHROTTLE_ENABLED=0",
         "--crawl-set", "RETRY_BACKOFF_BASE=0.05"]
@@ -90,7 +90,7 @@ def test_long_lived_scheduler_restarts_without_rerunning(portal, tmp_path):
     deadline = time.time() + 120
     while time.time() < deadline:
         time.sleep(0.5)
-        docs = state(tmp_path)[0] if (tmp_path / EMBEDDED_FILE).exists() else {}
+        docs = state(tmp_path)[0] if (tmp_path / "govreports" / "schedule").exists() else {}
         if docs.get("demo-trs", {}).get("last_status") == "finished":
             break
     proc.send_signal(signal.SIGTERM)
@@ -98,8 +98,19 @@ def test_long_lived_scheduler_restarts_without_rerunning(portal, tmp_path):
     assert proc.returncode == 0 and "started demo-trs" in out, out[-2000:]
     # Restarted: the site is not due again (monthly outside Feb-Apr, or weekly within).
     again = schedule(portal, tmp_path, "--tick", "0.5", "--site", "demo-trs", wait=False)
-    time.sleep(3)
+    # Wait for the scheduler to be up (a loaded machine can take several seconds to start it),
+    # then let it tick a few times before stopping it.
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(again.stdout), daemon=True)
+    reader.start()
+    deadline = time.time() + 60
+    while time.time() < deadline and not any("checking every" in x for x in lines):
+        time.sleep(0.2)
+    assert any("checking every" in x for x in lines), "".join(lines)[-2000:]
+    time.sleep(2.5)  # five ticks
     again.send_signal(signal.SIGTERM)
-    out, _ = again.communicate(timeout=60)
+    again.wait(timeout=60)
+    reader.join(timeout=10)
+    out = "".join(lines)
     assert "started" not in out.split("checking every", 1)[1]
     assert state(tmp_path)[1] == 1

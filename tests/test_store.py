@@ -10,6 +10,7 @@ import pytest
 from conftest import REALDOCS, ROOT, SEEDS, label_for, scrapy, store_target
 
 from crawler.store import MAX_BODY, BodyTooLarge, Store
+from crawler.store.breaker import Breaker
 from parsers import parse_page
 
 KINDS = ["embedded", "mongodb"]
@@ -67,7 +68,7 @@ def imported(request, tmp_path_factory):
     proc = scrapy("import-files", str(ROOT / "fixtures" / "seeds"), str(ROOT / "fixtures" / "realdocs"),
                   target=target)
     assert proc.returncode == 0, proc.stderr
-    assert "new 9" in proc.stdout
+    assert f"new {len(SEEDS + REALDOCS)}" in proc.stdout
     return target
 
 
@@ -82,7 +83,7 @@ def test_export_jsonl_and_filters(imported, tmp_path):
     out = tmp_path / "all.jsonl"
     assert scrapy("export", "-o", str(out), target=imported).returncode == 0
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    assert len(records) == 9
+    assert len(records) == len(SEEDS + REALDOCS)
     for record in records:
         stem = record["url"].rsplit("/", 1)[1].rsplit(".", 1)[0]
         assert record["tables"] == label_for(ROOT / "fixtures" / "labels" / f"{stem}.json")["tables"]
@@ -92,7 +93,8 @@ def test_export_jsonl_and_filters(imported, tmp_path):
         "陇西县财政局", "平潭综合实验区金井片区管理局"}
     out3 = tmp_path / "failed.jsonl"
     scrapy("export", "-o", str(out3), "--failed-checks", target=imported)
-    assert len(out3.read_text(encoding="utf-8").splitlines()) == 3
+    failing = [json.loads(x)["url"].rsplit("/", 1)[1] for x in out3.read_text(encoding="utf-8").splitlines()]
+    assert len(failing) == 4 and "r005.pdf" in failing
 
 
 @pytest.mark.slow
@@ -142,14 +144,15 @@ def test_reparse_updates_changed_records(imported):
     with imported.open() as store:
         assert store.reports.find_one({"url": url})["tables"] == label_for(REALDOCS[1])["tables"]
     proc = scrapy("reparse", target=imported)
-    assert "changed 0, unchanged 9" in proc.stdout
+    assert f"changed 0, unchanged {len(SEEDS + REALDOCS)}" in proc.stdout
 
 
 @pytest.mark.slow
 def test_stats(imported):
     proc = scrapy("stats", target=imported)
     assert proc.returncode == 0
-    assert "9 reports, 9 pages" in proc.stdout
+    n = len(SEEDS + REALDOCS)
+    assert f"{n} reports, {n} pages" in proc.stdout
     assert "applications.row_sum" in proc.stdout and "上海市" in proc.stdout
 
 
@@ -190,7 +193,8 @@ def test_outage_mid_run_is_journaled_then_replayed(kind, tmp_path):
     target = store_target(kind, tmp_path / "data")
     docs = [(f"https://www.example.gov.cn/{p.stem}.html", p.read_bytes()) for p in SEEDS + REALDOCS
             if p.suffix != ".csv"]
-    with target.open(backoff=0.001, retries=2) as store:
+    # No cooldown: every item asks the database (the breaker has its own test).
+    with target.open(backoff=0.001, retries=2, breaker=Breaker(0, 0)) as store:
         outage = store.pages = Outage(store.pages)
         statuses = []
         for i, (url, body) in enumerate(docs):
@@ -246,3 +250,31 @@ def test_crawl_runs_are_recorded(store):
     assert doc["arguments"] == {"region": "54", "years": "2023"}
     assert doc["finish_reason"] == "finished" and doc["counts"]["reports_new"] == 2
     assert doc["finished_at"] >= doc["started_at"]
+
+
+@pytest.mark.slow
+def test_import_a_page_whose_report_is_a_pdf_beside_it(tmp_path):
+    """A page saved from a portal with its PDF beside it: one record, read from the PDF, under
+    the page's URL; the PDF is not imported again on its own; reparse derives the same."""
+    import shutil
+
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    shutil.copy(ROOT / "fixtures" / "realdocs" / "r005.pdf", saved / "hz2023nb.pdf")
+    (saved / "t20240118_1.html").write_text(
+        "<html><head><title>洪泽区人民政府2023年政府信息公开工作年度报告</title></head><body>"
+        "<h1>洪泽区人民政府2023年政府信息公开工作年度报告</h1>"
+        '<p>附件：<a href="hz2023nb.pdf">洪泽区人民政府2023年政府信息公开工作年度报告.pdf</a></p>'
+        "</body></html>", encoding="utf-8")
+    data = tmp_path / "data"
+    proc = scrapy("import-files", str(saved), data_dir=data)
+    assert proc.returncode == 0 and "new 1," in proc.stdout, proc.stdout + proc.stderr
+    with Store(None, data) as store:
+        (doc,) = store.iter_reports()
+        assert doc["url"].endswith("t20240118_1.html")
+        assert doc["attachment_url"].endswith("hz2023nb.pdf")
+        r005 = [p for p in REALDOCS if p.name == "r005.pdf"][0]
+        assert doc["tables"] == label_for(r005)["tables"]
+        assert store.count_pages() == 2
+    again = scrapy("reparse", data_dir=data)
+    assert "changed 0, unchanged 1, failed 0" in again.stdout, again.stdout + again.stderr

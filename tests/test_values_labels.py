@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from parsers import templates as T
 from parsers.labels import match_any, normalize
@@ -68,3 +70,52 @@ def test_normalize_strips_numbering_and_footnotes():
     assert normalize("二、主动公开政府信息情况（有关情况附表）") == "主动公开政府信息情况"
     assert normalize("（三）不予公开") == "不予公开"
     assert match_any(normalize("行政 规范性 文件"), ["规范性文件"])
+
+
+# --- Speed-ups proved against the plain definitions they replace ---------------------------
+
+_HAN_CHARS = "中國領導人政府信息公開报告年度統計处理總計规章一乙丁丈亐亿仃们乐書畫鬱龜" + "\u4e00\u4fff\u5000\u9fff\u3400\u4dbf\ua000"
+_TEXT = st.text(alphabet=st.sampled_from(list(_HAN_CHARS + "abc (lǐng)（）0123 \n、。")), max_size=300)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=_TEXT)
+def test_script_detection_matches_its_definition(text):
+    """to_simplified counts Han characters on bytes and skips equal chunks; the answer is the
+    plain count's: hant when t2s changes more than HANT_THRESHOLD of the Han characters."""
+    import re
+
+    from parsers import script
+
+    plain = script.strip_pinyin(text)
+    converted = script._converter().convert(plain)
+    han = len(re.findall(r"[\u4e00-\u9fff]", plain))
+    if not han:
+        expected = "hans"
+    elif len(converted) == len(plain):
+        changed = sum(1 for a, b in zip(plain, converted, strict=True) if a != b)
+        expected = "hant" if changed / han > script.HANT_THRESHOLD else "hans"
+    else:
+        changed = abs(len(re.findall(r"[\u4e00-\u9fff]", converted)) - han) + sum(
+            1 for a, b in zip(plain, converted, strict=False) if a != b)
+        expected = "hant" if changed / han > script.HANT_THRESHOLD else "hans"
+    assert script.to_simplified(text) == (converted, expected)
+
+
+_HEADING = st.text(alphabet=st.sampled_from(list("一二三、（）1.总体情况主动公开政府信息收到和处理申请行政复议诉讼存在的主要问题及改进其他需要报告事项措施 ")),
+                   max_size=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=_HEADING)
+def test_section_title_lookup_matches_its_definition(text):
+    """The prefix lookup finds what scanning every variant in SECTIONS order finds."""
+    from parsers import sections
+    from parsers.labels import normalize
+
+    expected = None
+    if len(text) <= sections._MAX_HEADING and not sections._SUB_NUMBER.match(text):
+        norm = normalize(text)
+        expected = next(((number, key) for number, key, variants in T.SECTIONS for v in variants
+                         if norm == v or (norm.startswith(v) and len(norm) - len(v) <= 4)), None)
+    assert sections._title_key(text) == expected

@@ -11,16 +11,14 @@ when idle and stop after ``REDIS_IDLE_TIMEOUT`` seconds without work.
 
 from __future__ import annotations
 
-from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from crawler import distributed
+from crawler.cli import ProjectCommand
 from crawler.crawlspec import CrawlSpec
 
 
-class Command(ScrapyCommand):
-    requires_project = True
-    default_settings = {"LOG_ENABLED": False}
+class Command(ProjectCommand):
 
     def syntax(self):
         return "--region CODE | --site ID[,ID] | --url URL [--years Y[-Y]] [--refresh]"
@@ -36,7 +34,7 @@ class Command(ScrapyCommand):
         parser.add_argument("--years", help="statistics years, YYYY or YYYY-YYYY")
         parser.add_argument("--refresh", action="store_true", help="fetch stored reports again")
 
-    def run(self, args, opts):
+    def handle(self, args, opts):
         url = distributed.redis_url(self.settings)
         if not url:
             raise UsageError("REDIS_URL is not set: enqueue feeds distributed workers",
@@ -44,6 +42,7 @@ class Command(ScrapyCommand):
         if sum(bool(x) for x in (opts.region, opts.site, opts.url)) != 1:
             raise UsageError("give one of --region, --site or --url", print_help=False)
         try:
+            distributed.check(url)
             spec = CrawlSpec.parse(site=opts.site, region=opts.region, start_url=opts.url,
                                    years=opts.years, refresh=opts.refresh)
             sites = spec.sites(self.settings)

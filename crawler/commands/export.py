@@ -1,10 +1,13 @@
 """``scrapy export -o FILE``: write stored reports as JSONL, wide CSV, long CSV, XLSX or Parquet.
 
-Streams from the database cursor: memory does not grow with the collection.
+Streams from the database cursor: memory does not grow with the collection. An output that
+cannot be written (a missing directory, ``/proc``) is one line on stderr; a reader that goes
+away (``| head``) ends the export quietly.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from pathlib import Path
@@ -19,6 +22,8 @@ FORMATS = {".jsonl": "jsonl", ".json": "jsonl", ".csv": "csv", ".xlsx": "xlsx",
 
 
 class Command(StoreCommand):
+    readonly = True
+
     def syntax(self):
         return "-o FILE [options]"
 
@@ -51,29 +56,42 @@ class Command(StoreCommand):
             q["failed_rules.0"] = {"$exists": True}
         return q
 
-    def run(self, args, opts):
+    def handle(self, args, opts):
         fmt = opts.format or FORMATS.get(Path(opts.output).suffix.lower())
         if fmt is None:
             raise UsageError(f"cannot tell the format of {opts.output!r}: give --format",
                              print_help=False)
         if fmt in ("xlsx", "parquet") and opts.output == "-":
             raise UsageError(f"{fmt} cannot be written to stdout", print_help=False)
-        with self.open_store(opts) as store:
-            cursor = store.iter_reports(self.query(opts))
-            if fmt == "xlsx":
-                count = exporters.write_xlsx(cursor, opts.output)
-            elif fmt == "parquet":
-                count = exporters.write_parquet(cursor, opts.output)
-            else:
-                csv_fmt = fmt.startswith("csv")
-                out = sys.stdout if opts.output == "-" else open(  # noqa: SIM115
-                    opts.output, "w", encoding="utf-8-sig" if csv_fmt else "utf-8", newline="")
-                try:
-                    if csv_fmt:
-                        count = exporters.write_csv(cursor, out, long=fmt == "csv-long")
-                    else:
-                        count = exporters.write_jsonl(cursor, out)
-                finally:
-                    if out is not sys.stdout:
-                        out.close()
+        try:
+            with self.open_store(opts) as store:
+                count = self._write(store.iter_reports(self.query(opts)), fmt, opts.output)
+        except BrokenPipeError:
+            # The reader has gone (`| head`): what it wanted was written. Quietly, and without
+            # Python's complaint when it flushes stdout at exit.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return
+        except OSError as exc:
+            print(f"error: cannot write {opts.output}: {exc.strerror or exc}", file=sys.stderr)
+            self.exitcode = 1
+            return
         print(f"exported {count} reports to {opts.output} ({fmt})", file=sys.stderr)
+
+    def _write(self, cursor, fmt: str, output: str) -> int:
+        if fmt == "xlsx":
+            return exporters.write_xlsx(cursor, output)
+        if fmt == "parquet":
+            return exporters.write_parquet(cursor, output)
+        csv_fmt = fmt.startswith("csv")
+        out = sys.stdout if output == "-" else open(  # noqa: SIM115
+            output, "w", encoding="utf-8-sig" if csv_fmt else "utf-8", newline="")
+        try:
+            if csv_fmt:
+                count = exporters.write_csv(cursor, out, long=fmt == "csv-long")
+            else:
+                count = exporters.write_jsonl(cursor, out)
+            out.flush()
+            return count
+        finally:
+            if out is not sys.stdout:
+                out.close()

@@ -13,7 +13,7 @@ import sys
 from packaging.version import InvalidVersion, Version
 from scrapy.exceptions import UsageError
 
-from crawler.derive import Origin, derive_record
+from crawler.derive import Attachment, Origin, derive_record
 from crawler.store.command import StoreCommand
 from parsers import PARSER_VERSION
 
@@ -41,9 +41,7 @@ class Command(StoreCommand):
         parser.add_argument("--below-version", help="only records parsed by a parser older than V")
         parser.add_argument("--url", help="only URLs matching this glob")
 
-    def run(self, args, opts):
-        if args:
-            raise UsageError(f"unexpected argument(s): {' '.join(args)}")
+    def handle(self, args, opts):
         below = None
         if opts.below_version:
             try:
@@ -72,8 +70,15 @@ class Command(StoreCommand):
                     counts["failed"] += 1
                     print(f"{url}: page {old['page_sha256'][:12]} missing", file=sys.stderr)
                     continue
+                files = [Attachment(ref["url"], store.page_body(ref["sha256"]),
+                                    ref.get("content_type"))
+                         for ref in old.get("attachments") or ()]
+                if any(f.body is None for f in files):
+                    counts["failed"] += 1
+                    print(f"{url}: an attached file's page is missing", file=sys.stderr)
+                    continue
                 record = derive_record(page["body"], url, page.get("content_type"),
-                                       Origin.of_report(old))
+                                       Origin.of_report(old), files)
                 if any(old.get(k) != v for k, v in record.items() if k not in _VOLATILE):
                     store.replace_record(url, record)
                     counts["changed"] += 1

@@ -36,7 +36,7 @@ class Command(StoreCommand):
         parser.add_argument("--crawl-set", action="append", default=[], metavar="NAME=VALUE",
                             help="a Scrapy setting for the crawls started (repeatable)")
 
-    def run(self, args, opts):
+    def handle(self, args, opts):
         sites = registry.load(self.settings.get("SITES_REGISTRY"), self.settings.get("SITES_BASE_URL"))
         try:
             sites = registry.select(sites, opts.site.split(",") if opts.site else None, opts.region)

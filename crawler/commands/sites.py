@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import sys
 
-from scrapy.commands import ScrapyCommand
-
 from crawler import sites as registry
+from crawler.cli import ProjectCommand
 
 
-class Command(ScrapyCommand):
-    requires_project = True
-    default_settings = {"LOG_ENABLED": False}
+class Command(ProjectCommand):
 
     def short_desc(self):
         return "List the site registry, or validate it with --check"
@@ -21,19 +18,21 @@ class Command(ScrapyCommand):
         parser.add_argument("--region", help="region code prefix (54 = Tibet)")
         parser.add_argument("--check", action="store_true", help="validate the registry")
 
-    def run(self, args, opts):
+    def handle(self, args, opts):
         path = self.settings.get("SITES_REGISTRY")
+        # With --check, entries that cannot be read are problems to list, not a stop.
+        unreadable: list[str] | None = [] if opts.check else None
         try:
-            sites = registry.load(path, self.settings.get("SITES_BASE_URL"))
-        except (OSError, ValueError) as exc:  # tomllib.TOMLDecodeError is a ValueError
-            print(f"{path or registry.DEFAULT_REGISTRY}: {exc}", file=sys.stderr)
+            sites = registry.load(path, self.settings.get("SITES_BASE_URL"), unreadable)
+        except registry.RegistryError as exc:
+            print(exc, file=sys.stderr)
             self.exitcode = 2
             return
         if opts.check:
-            problems = registry.check(sites)
+            problems = unreadable + registry.check(sites)
             for p in problems:
                 print(p)
-            print(f"{len(sites)} sites, {len(problems)} problems")
+            print(f"{len(sites) + len(unreadable)} sites, {len(problems)} problems")
             self.exitcode = 1 if problems else 0
             return
         chosen = registry.select(sites, region=opts.region)

@@ -13,10 +13,12 @@ def _table(title: str, rows: list[tuple]) -> str:
 
 
 class Command(StoreCommand):
+    readonly = True
+
     def short_desc(self):
         return "Reports by year, region and template; failing checks; pages without tables"
 
-    def run(self, args, opts):
+    def handle(self, args, opts):
         with self.open_store(opts) as store:
             print(f"{store.count_reports()} reports, {store.count_pages()} pages "
                   f"in the {store.describe()}")

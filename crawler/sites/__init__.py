@@ -52,21 +52,66 @@ class Site:
         return refusal(url, self.hosts) is None
 
 
-def load(path: str | Path | None = None, base_url: str | None = None) -> list[Site]:
+#: Fields every registry entry must have (``region`` may be an empty string for "unknown").
+REQUIRED = ("id", "name", "region", "level", "home")
+
+
+class RegistryError(ValueError):
+    """The registry cannot be read; the message names the file and, for an entry, the site."""
+
+
+def load(path: str | Path | None = None, base_url: str | None = None,
+         problems: list[str] | None = None) -> list[Site]:
+    """The sites of a registry file. An entry missing a field, or with a field of the wrong
+    kind, raises :class:`RegistryError` naming it; with a ``problems`` list, it is described
+    there and left out instead (``scrapy sites --check``)."""
     path = Path(path or DEFAULT_REGISTRY)
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RegistryError(f"site registry {path}: {exc.strerror or exc}") from exc
     if base_url:
         text = text.replace("{base}", base_url.rstrip("/"))
-    data = tomllib.loads(text)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RegistryError(f"site registry {path}: not valid TOML: {exc}") from exc
     sites = []
-    for entry in data.get("site", []):
-        known = {k: entry[k] for k in Site.__dataclass_fields__ if k in entry and k != "extra"}
-        for key in ("columns", "hosts"):
-            known[key] = tuple(known.get(key, ()))
-        if not known.get("hosts"):
-            known["hosts"] = (urlsplit(entry["home"]).netloc.lower(),)
-        sites.append(Site(**known, extra={k: v for k, v in entry.items() if k not in known}))
+    entries = data.get("site", [])
+    if not isinstance(entries, list):
+        raise RegistryError(f"site registry {path}: 'site' must be [[site]] tables")
+    for n, entry in enumerate(entries, 1):
+        try:
+            sites.append(_site(entry))
+        except (TypeError, ValueError) as exc:
+            name = entry.get("id") if isinstance(entry, dict) else None
+            message = f"site #{n}" + (f" {name!r}" if name else "") + f": {exc}"
+            if problems is None:
+                raise RegistryError(f"site registry {path}: {message}") from exc
+            problems.append(message)
     return sites
+
+
+def _site(entry: dict) -> Site:
+    if not isinstance(entry, dict):
+        raise TypeError("not a table")
+    missing = [k for k in REQUIRED if k not in entry]
+    if missing:
+        raise ValueError("missing field" + ("s " if len(missing) > 1 else " ")
+                       + ", ".join(repr(k) for k in missing))
+    known = {k: entry[k] for k in Site.__dataclass_fields__ if k in entry and k != "extra"}
+    known["region"] = known["region"] or None
+    for key in ("id", "name", "level", "home"):
+        if not isinstance(known[key], str):
+            raise TypeError(f"{key} must be a string, got {known[key]!r}")
+    for key in ("columns", "hosts"):
+        value = known.get(key, ())
+        if isinstance(value, str) or not all(isinstance(v, str) for v in value):
+            raise TypeError(f"{key} must be a list of strings, got {value!r}")
+        known[key] = tuple(value)
+    if not known.get("hosts"):
+        known["hosts"] = (urlsplit(entry["home"]).netloc.lower(),)
+    return Site(**known, extra={k: v for k, v in entry.items() if k not in known})
 
 
 def select(sites: list[Site], ids: list[str] | None = None, region: str | None = None) -> list[Site]:

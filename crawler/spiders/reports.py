@@ -45,8 +45,9 @@ from crawler import cms, distributed, picking, rendering, subsites
 from crawler import meta as M
 from crawler import sites as registry
 from crawler.crawlspec import CrawlSpec, adhoc_site
-from crawler.items import PageItem
+from crawler.items import FetchedFile, PageItem
 from crawler.store import KEPT_HEADERS, Store
+from crawler.store.database import TRANSIENT
 from parsers.decode import decode
 
 logger = logging.getLogger(__name__)
@@ -154,7 +155,12 @@ class ReportsSpider(scrapy.Spider):
 
     def _is_stored(self, url: str) -> bool:
         if self.stored is None:
-            self.stored = Store.for_crawler(self.crawler).stored_urls()
+            store = Store.for_crawler(self.crawler)
+            try:
+                self.stored = set() if store.breaker.reason else store.stored_urls()
+            except TRANSIENT as exc:
+                logger.error("cannot read the stored reports (%s): every report is fetched", exc)
+                self.stored = set()
         return url in self.stored
 
     async def start(self):
@@ -222,7 +228,8 @@ class ReportsSpider(scrapy.Spider):
                 M.CMS: cms_name, M.WALK_DEPTH: depth, **extra.pop("meta", {})}
         if not site.obey_robots:
             meta["dont_obey_robotstxt"] = True
-        return scrapy.Request(url, callback=callback, meta=meta, errback=self.on_error, **extra)
+        extra.setdefault("errback", self.on_error)
+        return scrapy.Request(url, callback=callback, meta=meta, **extra)
 
     def _follow(self, response, url, callback, **kw):
         """A request that carries on the years, refresh and render mode of the page it was
@@ -503,17 +510,47 @@ class ReportsSpider(scrapy.Spider):
                 yield from self.parse_page(response)
                 return
         self.crawler.stats.inc_value(f"reports/found/{site.id}")
-        yield PageItem(url=response.request.url, final_url=response.url, body=response.body,
-                       status=response.status, headers=self._headers(response), site=site.id,
-                       region=site.region, kind="report", years=response.meta.get(M.YEARS))
-        if not isinstance(response, scrapy.http.TextResponse):
-            return
-        page = self._page(response)
-        for link in cms.links(page.selector, page):
-            path = urlsplit(link.url).path.lower()
-            if path.endswith(ATTACHMENT_SUFFIXES) or "downfile.jsp" in path:
-                yield self._follow(response, link.url, self.parse_attachment,
-                                   meta={M.REPORT_URL: response.url})
+        item = PageItem(url=response.request.url, final_url=response.url, body=response.body,
+                        status=response.status, headers=self._headers(response), site=site.id,
+                        region=site.region, kind="report", years=response.meta.get(M.YEARS))
+        files = []
+        if isinstance(response, scrapy.http.TextResponse):
+            page = self._page(response)
+            for link in cms.links(page.selector, page):
+                path = urlsplit(link.url).path.lower()
+                if (path.endswith(ATTACHMENT_SUFFIXES) or "downfile.jsp" in path) \
+                        and link.url not in files:
+                    files.append(link.url)
+        limit = self.crawler.settings.getint("ATTACHMENTS_PER_REPORT")
+        if len(files) > limit:
+            self.crawler.stats.inc_value("attachments/over_limit", len(files) - limit)
+        yield self._next_attachment(response, item, files[:limit])
+
+    # The files a report page links are fetched one after the other before the page is handed
+    # on, carried in the request's meta, so that the pipeline derives the record from the page
+    # and its files together (crawler.derive): a report published only as a PDF is read from
+    # the PDF. A file that fails is counted and skipped; the page is never lost.
+
+    def _next_attachment(self, response, item: PageItem, pending: list[str]):
+        if not pending:
+            return item
+        return self._follow(response, pending[0], self.parse_attachment,
+                            errback=self._attachment_failed,
+                            meta={M.REPORT_ITEM: item, M.PENDING_ATTACHMENTS: pending[1:]})
+
+    def parse_attachment(self, response):
+        item = response.meta[M.REPORT_ITEM]
+        item.attachments.append(FetchedFile(
+            url=response.request.url, final_url=response.url, body=response.body,
+            status=response.status, headers=self._headers(response)))
+        yield self._next_attachment(response, item, response.meta[M.PENDING_ATTACHMENTS])
+
+    def _attachment_failed(self, failure):
+        self.on_error(failure)
+        self.crawler.stats.inc_value("attachments/failed")
+        request = failure.request
+        return self._next_attachment(request, request.meta[M.REPORT_ITEM],
+                                     request.meta[M.PENDING_ATTACHMENTS])
 
     def parse_cover(self, response):
         """A cover letter (关于报送《…》的函): its page is stored as a page of the report, and
@@ -539,9 +576,3 @@ class ReportsSpider(scrapy.Spider):
                        site=response.meta[M.SITE], kind="attachment", report_url=report.url)
         yield self._follow(response, report.url, self.parse_report,
                            meta={M.TITLE: response.meta.get(M.TITLE), M.COVER_URL: response.url})
-
-    def parse_attachment(self, response):
-        yield PageItem(url=response.request.url, final_url=response.url, body=response.body,
-                       status=response.status, headers=self._headers(response),
-                       site=response.meta[M.SITE], kind="attachment",
-                       report_url=response.meta[M.REPORT_URL])

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from crawler.cli import ProjectCommand
 from crawler.store.database import Store
 
 
-class StoreCommand(ScrapyCommand):
-    """A command that works on the store named by MONGO_URI / DATA_DIR."""
+class StoreCommand(ProjectCommand):
+    """A command that works on the store named by MONGO_URI / DATA_DIR. Readers (``readonly``)
+    create nothing in the store, so they work on a read-only ``DATA_DIR``."""
 
-    requires_project = True
-    default_settings = {"LOG_ENABLED": False}
+    readonly = False
 
     def add_options(self, parser):
         super().add_options(parser)
@@ -20,6 +20,6 @@ class StoreCommand(ScrapyCommand):
 
     def open_store(self, opts) -> Store:
         try:
-            return Store.from_settings(self.settings, opts.data_dir)
+            return Store.from_settings(self.settings, opts.data_dir, readonly=self.readonly)
         except ValueError as exc:
             raise UsageError(str(exc), print_help=False) from exc

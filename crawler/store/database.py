@@ -2,10 +2,11 @@
 
 ``MONGO_URI`` names the database: ``mongodb://`` and ``mongodb+srv://``
 URIs go to a real MongoDB through pymongo. Without it the store is embedded:
-:mod:`crawler.store.embedded` keeps the same pymongo API in one SQLite file,
-``DATA_DIR/govreports.sqlite3`` (``DATA_DIR`` defaults to ``./data``), so one code path serves a
-laptop and a cluster. A store written by the former embedded engine (litemongo, a
-``DATA_DIR/govreports/`` directory) is copied into the new file the first time it is opened.
+:mod:`crawler.store.embedded` keeps the same pymongo API in one SQLite file per collection under
+``DATA_DIR/govreports/`` (``DATA_DIR`` defaults to ``./data``), queried in SQL, so one code path
+serves a laptop and a cluster. A collection file written by the former embedded engine
+(litemongo, same place and name) is converted the first time a writer opens the store; the
+original is kept under ``DATA_DIR/litemongo/``.
 
 Collections:
 
@@ -25,9 +26,19 @@ Storing the same page twice changes only ``last_seen``; a changed page keeps bot
 re-derives the report.
 
 Writes are batched: :meth:`Store.save_many` stores many pages and reports with one read and one
-bulk write per collection. Writes never lose data: :meth:`Store.save` retries with exponential backoff while the database
-is unreachable, and if it stays down appends the item to an append-only, fsynced JSONL journal
-(:class:`~crawler.store.journal.Journal`); :meth:`Store.replay_journal` (``scrapy replay-journal``) applies it later.
+bulk write per collection (the crawl's worker processes use it). Writes never lose data:
+:meth:`Store.save` retries with exponential backoff while the database is unreachable
+(``retries``; a crawl asks for none, it must not sleep), and if it stays down appends the item to an append-only, fsynced JSONL journal (:class:`~crawler.store.journal.Journal`)
+and opens a circuit breaker (:class:`~crawler.store.breaker.Breaker`): for a while the next
+items go straight to the journal. :meth:`Store.replay_journal` (``scrapy replay-journal``)
+applies it later; an entry the database refuses for good goes to the quarantine file with the
+reason. Items the database refuses at once (a value BSON cannot hold) are quarantined too.
+
+Opening checks the store and says in one line what is wrong (:class:`StoreError`): a malformed
+or unreachable ``MONGO_URI`` (within the 5 s server selection), a ``DATA_DIR`` that is a file or
+cannot be created, a damaged collection file (:class:`DamagedCollection`: the other collections
+stay usable; ``scrapy store-check`` salvages). Readers (``readonly=True``) create nothing: no
+indexes, and an embedded store on a directory they cannot write is opened read-only.
 """
 
 from __future__ import annotations
@@ -44,9 +55,16 @@ from pathlib import Path
 
 import bson
 from pymongo import InsertOne, UpdateOne
-from pymongo.errors import ConnectionFailure
+from pymongo.errors import (
+    ConfigurationError,
+    ConnectionFailure,
+    DocumentTooLarge,
+    OperationFailure,
+    WriteError,
+)
 
-from crawler.store.journal import Journal
+from crawler.store.breaker import Breaker
+from crawler.store.journal import Journal, JournalFull
 
 logger = logging.getLogger(__name__)
 
@@ -54,12 +72,12 @@ DATABASE = "govreports"
 #: Bodies above this size are refused (a MongoDB document holds at most 16 MiB).
 MAX_BODY = 15 * 1024 * 1024
 KEPT_HEADERS = ("content-type", "last-modified", "etag", "content-length", "server")
-#: The embedded store's file under DATA_DIR.
-EMBEDDED_FILE = f"{DATABASE}.sqlite3"
 #: Fields the embedded store keeps compressed: the large ones, never queried.
 PACKED = {"reports": ("sections", "tables", "checks", "cells"), "pages": ("body",)}
 #: Store fields of a report that are not part of what it hands out.
 INTERNAL = ("_id", "failed_rules")
+#: Where a writer keeps the collection files of the former embedded engine it converted.
+LITEMONGO_BACKUP = "litemongo"
 
 
 def utcnow() -> dt.datetime:
@@ -74,8 +92,49 @@ class BodyTooLarge(ValueError):
     """The page body cannot be stored in one document."""
 
 
+class StoreError(Exception):
+    """The store cannot be used as configured; the message says why in one line."""
+
+
+class StoreUnreachable(StoreError):
+    """The database does not answer."""
+
+
+class DamagedCollection(StoreError):
+    """A collection's file is damaged: it cannot be read until ``scrapy store-check``."""
+
+
 #: Errors that mean "the database is not there right now", worth a retry and then the journal.
 TRANSIENT = (ConnectionFailure, sqlite3.OperationalError, OSError)
+#: Errors that mean "the database will never take this document": quarantined, not retried.
+REFUSED = (bson.errors.InvalidDocument, OverflowError, DocumentTooLarge, WriteError, KeyError,
+           TypeError, ValueError, OperationFailure)
+COLLECTIONS = ("pages", "reports", "crawls", "schedule", "years_seen")
+INDEXES = {
+    "pages": [("sha256", {"unique": True}), ("url", {})],
+    "reports": [("url", {"unique": True}), ([("region.code", 1), ("year", 1)], {}),
+                ([("organ", 1), ("year", 1)], {}), ("year", {}), ("template", {})],
+    "crawls": [("started_at", {})],
+    "years_seen": [("url", {"unique": True})],
+}
+
+
+class _Damaged:
+    """Stands in for a damaged collection: any use raises :class:`DamagedCollection`."""
+
+    def __init__(self, name: str, error: str):
+        self._message = (f"the store's {name!r} collection is damaged ({error}): run "
+                         f"`scrapy store-check --salvage` (see README, Damaged stores)")
+
+    def __getattr__(self, attr):
+        raise DamagedCollection(self._message)
+
+
+def _redact(uri: str) -> str:
+    """A MongoDB URI without its password, for messages."""
+    import re
+
+    return re.sub(r"//([^:/@]+):[^@/]*@", r"//\1:***@", uri)
 
 
 class Store:
@@ -83,63 +142,174 @@ class Store:
 
     def __init__(self, uri: str | None = None, data_dir: str | os.PathLike | None = None, *,
                  journal: str | os.PathLike | None = None, retries: int = 4,
-                 backoff: float = 0.2):
+                 backoff: float = 0.2, readonly: bool = False, require_database: bool = True,
+                 breaker: Breaker | None = None):
         """``uri`` names a MongoDB (``mongodb://``, ``mongodb+srv://``); None means the embedded
         store under ``data_dir`` (default ``./data``). Nothing here reads the environment: the
         Scrapy settings do (:meth:`from_settings`), so an embedded store asked for is embedded
-        whatever ``MONGO_URI`` says."""
+        whatever ``MONGO_URI`` says.
+
+        ``readonly``: a reader's store (export, stats): nothing is created. ``require_database``
+        False (a crawl): an unreachable MongoDB is logged in one line and the breaker opened, so
+        items go to the journal; True: :class:`StoreUnreachable`. Raises :class:`StoreError`
+        with a one-line reason for a store that cannot be opened."""
         self.uri = uri or None
-        self.retries, self.backoff = retries, backoff
+        self.retries, self.backoff, self.readonly = retries, backoff, readonly
+        self.breaker = breaker or Breaker()
+        self.damaged: dict[str, str] = {}
         local = Path(data_dir or "data")
         self.journal = Journal(journal or local / "journal.jsonl")
         if self.uri and self.uri.startswith(("mongodb://", "mongodb+srv://")):
-            import pymongo
-
-            self.client = pymongo.MongoClient(self.uri, serverSelectionTimeoutMS=5000,
-                                              tz_aware=False)
-            self.embedded = False
-            name = pymongo.uri_parser.parse_uri(self.uri).get("database") or DATABASE
+            self._open_mongodb(require_database)
         elif self.uri:
             raise ValueError(f"MONGO_URI must start with mongodb:// or mongodb+srv://, got {uri!r}")
         else:
-            from crawler.store import embedded
+            self._open_embedded(local)
+        if not readonly:
+            _check_journal(self.journal.path)
+        for name in COLLECTIONS:
+            setattr(self, name, self.db[name])
+        if self.embedded:
+            self._find_damage()
+        self._indexes_pending = not readonly
+        if not readonly and not self.breaker.is_open:
+            # Processes opening one embedded store together (a scheduler's crawls, workers on one
+            # machine) can meet SQLite's "database is locked" while files and indexes are created.
+            self._retry(self.ensure_indexes, retries=4)
 
-            path = local.resolve()
-            path.mkdir(parents=True, exist_ok=True)
-            if not (path / EMBEDDED_FILE).exists() and (path / DATABASE).is_dir():
-                _migrate_litemongo(path / DATABASE, path / EMBEDDED_FILE)
-            # Switching a new file to WAL takes a lock that a process opening it together
-            # (a scheduler's crawls, a crawl's workers) may hold a moment: retried.
-            self.client = self._retry(lambda: embedded.Client(path / EMBEDDED_FILE, DATABASE,
-                                                              packed=PACKED))
-            self.embedded = True
-            self.data_dir = path
-            name = DATABASE
+    def _open_mongodb(self, require_database: bool) -> None:
+        import pymongo
+
+        try:
+            self.client = pymongo.MongoClient(self.uri, serverSelectionTimeoutMS=5000,
+                                              tz_aware=False)
+            name = pymongo.uri_parser.parse_uri(self.uri).get("database") or DATABASE
+        except (ConfigurationError, ValueError) as exc:
+            raise StoreError(f"MONGO_URI {_redact(self.uri)!r} is not a valid MongoDB URI: "
+                             f"{exc}") from exc
+        self.embedded = False
         self.db = self.client[name]
-        self.pages = self.db["pages"]
-        self.reports = self.db["reports"]
-        self.crawls = self.db["crawls"]
-        self.schedule = self.db["schedule"]
-        self.years_seen = self.db["years_seen"]
-        # Processes opening one embedded store together (a scheduler's crawls, workers on one
-        # machine) can meet SQLite's "database is locked" while files and indexes are created.
-        self._retry(self.ensure_indexes)
+        try:
+            self.client.admin.command("ping")
+        except ConnectionFailure as exc:
+            reason = str(exc).split(",")[0].split(" (configured timeouts")[0]
+            message = f"the database at {_redact(self.uri)} is unreachable ({reason})"
+            if require_database:
+                self.client.close()
+                raise StoreUnreachable(message) from exc
+            self.breaker.failed(message)
+            logger.error("%s: items are journaled to %s until it answers", message,
+                         self.journal.path)
+
+    def _open_embedded(self, local: Path) -> None:
+        from crawler.store import embedded
+
+        path = local.resolve()
+        if path.exists() and not path.is_dir():
+            raise StoreError(f"DATA_DIR {path} is a file, not a directory")
+        folder = path / DATABASE
+        readonly = self.readonly and not _writable(path)
+        if not readonly:
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"DATA_DIR {path} cannot be created: "
+                                 f"{exc.strerror or exc}") from exc
+            if not self.readonly and not _writable(folder):
+                raise StoreError(f"DATA_DIR {path} is not writable (a read-only directory "
+                                 f"serves export and stats only)")
+        self.embedded = True
+        self.data_dir = path
+        self._convert_litemongo(folder, readonly)
+        self.client = embedded.Client(folder, DATABASE, packed=PACKED, readonly=readonly)
+        self.db = self.client[DATABASE]
+
+    def _convert_litemongo(self, folder: Path, readonly: bool) -> None:
+        """Convert the collection files the former engine (litemongo) wrote, once."""
+        for name in COLLECTIONS:
+            file = folder / name
+            try:
+                old = file.exists() and _is_litemongo(file)
+            except sqlite3.DatabaseError:
+                continue  # damaged: named by _find_damage, salvaged by store-check
+            if not old:
+                continue
+            if readonly:
+                raise StoreError(f"the store at {self.data_dir} was written by litemongo and "
+                                 f"a read-only directory cannot be converted: open it once "
+                                 f"with a writing command (e.g. `scrapy replay-journal`)")
+            self._retry(lambda f=file: _migrate_litemongo(f, self.data_dir / LITEMONGO_BACKUP),
+                        retries=4)
+
+    def _find_damage(self) -> None:
+        """Open each collection file: a damaged one is named and replaced by a stand-in that
+        refuses every use, so that the others stay usable."""
+        for name in COLLECTIONS:
+            try:
+                # Opening reads the file's header and schema, which is where a damaged file
+                # shows; no document is read. A file another process is switching to WAL may
+                # be locked a moment: retried.
+                self._retry(getattr(self, name).open, retries=4)
+            except sqlite3.OperationalError:
+                pass  # busy or locked: not damage, the operation will say
+            except sqlite3.DatabaseError as exc:  # "file is not a database", "malformed"
+                self.damaged[name] = str(exc)
+                setattr(self, name, _Damaged(name, str(exc)))
+                logger.error("store: collection %r (%s) is damaged: %s", name,
+                             self.data_dir / DATABASE / name, exc)
 
     @classmethod
-    def from_settings(cls, settings, data_dir: str | os.PathLike | None = None) -> Store:
+    def from_settings(cls, settings, data_dir: str | os.PathLike | None = None,
+                      **kwargs) -> Store:
         """The store Scrapy settings name: ``MONGO_URI``, else the embedded store in
-        ``data_dir`` or ``DATA_DIR``; the journal at ``JOURNAL_PATH`` when set. (settings.py
-        reads these from the environment; ``-s`` on the command line wins over it.)"""
+        ``data_dir`` or ``DATA_DIR``; the journal at ``JOURNAL_PATH`` when set; the breaker's
+        ``STORE_BREAKER_COOLDOWN`` and ``STORE_BREAKER_MAX``. (settings.py reads these from the
+        environment; ``-s`` on the command line wins over it.)"""
+        breaker = Breaker(settings.getfloat("STORE_BREAKER_COOLDOWN", 2.0),
+                          settings.getfloat("STORE_BREAKER_MAX", 60.0))
         return cls(settings.get("MONGO_URI"), data_dir or settings.get("DATA_DIR"),
-                   journal=settings.get("JOURNAL_PATH"))
+                   journal=settings.get("JOURNAL_PATH"), breaker=breaker, **kwargs)
+
+    @classmethod
+    def preflight(cls, settings) -> None:
+        """Raise :class:`StoreError` (one line) if a crawl could not store as configured: an
+        embedded store is opened and closed (a file for DATA_DIR, a read-only directory, a
+        damaged ``pages`` or ``reports``); for MongoDB the URI is only parsed, since a crawl
+        starts and journals while the database is down."""
+        if settings.get("MONGO_URI"):
+            uri = settings.get("MONGO_URI")
+            if not uri.startswith(("mongodb://", "mongodb+srv://")):
+                raise StoreError(f"MONGO_URI must start with mongodb:// or mongodb+srv://, "
+                                 f"got {_redact(uri)!r}")
+            if uri.startswith("mongodb://"):  # +srv would look the name up in DNS
+                import pymongo
+
+                try:
+                    pymongo.uri_parser.parse_uri(uri)
+                except (ConfigurationError, ValueError) as exc:
+                    raise StoreError(f"MONGO_URI {_redact(uri)!r} is not a valid MongoDB "
+                                     f"URI: {exc}") from exc
+            _check_journal(Path(settings.get("JOURNAL_PATH")
+                                or Path(settings.get("DATA_DIR") or "data") / "journal.jsonl"))
+            return
+        with cls.from_settings(settings) as store:
+            vital = sorted(set(store.damaged) & {"pages", "reports"})
+            if vital:
+                raise DamagedCollection(store.damaged_message(vital[0]))
+
+    def damaged_message(self, name: str) -> str:
+        return _Damaged(name, self.damaged[name])._message
 
     @classmethod
     def for_crawler(cls, crawler) -> Store:
         """The one store of a crawler process, shared by the spider (what is stored already),
-        the pipeline (what to store) and the crawl bookkeeping extension."""
+        the pipeline (what to store) and the crawl bookkeeping extension. A crawl never sleeps
+        on a failed write (no retries: the breaker and the journal take over) and starts even
+        when the database does not answer."""
         store = getattr(crawler, "_govreports_store", None)
         if store is None:
-            store = crawler._govreports_store = cls.from_settings(crawler.settings)
+            store = crawler._govreports_store = cls.from_settings(
+                crawler.settings, retries=0, require_database=False)
         return store
 
     def close(self) -> None:
@@ -155,15 +325,12 @@ class Store:
         return f"embedded store at {self.data_dir}" if self.embedded else "MongoDB at MONGO_URI"
 
     def ensure_indexes(self) -> None:
-        self.pages.create_index("sha256", unique=True)
-        self.pages.create_index("url")
-        self.reports.create_index("url", unique=True)
-        self.reports.create_index([("region.code", 1), ("year", 1)])
-        self.reports.create_index([("organ", 1), ("year", 1)])
-        self.reports.create_index("year")
-        self.reports.create_index("template")
-        self.crawls.create_index("started_at")
-        self.years_seen.create_index("url", unique=True)
+        """Create the indexes (of every collection that is not damaged)."""
+        for name, indexes in INDEXES.items():
+            if name not in self.damaged:
+                for keys, options in indexes:
+                    getattr(self, name).create_index(keys, **options)
+        self._indexes_pending = False
 
     # --- pages --------------------------------------------------------------------------
 
@@ -334,30 +501,57 @@ class Store:
     def set_schedule_state(self, site_id: str, **fields) -> None:
         self.schedule.update_one({"_id": site_id}, {"$set": fields}, upsert=True)
 
-    # --- resilient, batched writes ----------------------------------------------------------
+    # --- resilient writes -----------------------------------------------------------------
 
     def save(self, url: str, body: bytes, record: dict, *, final_url: str | None = None,
              status: int = 200, headers: dict | None = None, encoding: str | None = None,
              fetched_at: dt.datetime | None = None) -> str:
         """Store a page (``url`` as requested, ``final_url`` after redirects) and its record
-        (see :mod:`crawler.derive`); returns new/changed/unchanged, or ``"journaled"`` when the
-        database stayed unreachable through every retry and the item went to the journal.
-
-        Raises :class:`BodyTooLarge` for bodies over :data:`MAX_BODY`, before writing anything.
+        (see :mod:`crawler.derive`); returns new/changed/unchanged, ``"journaled"`` when the
+        database is unreachable (or the breaker is open) and the item went to the journal, or
+        ``"quarantined"`` when the database refused the item for good (kept with the reason in
+        the quarantine file). Raises :class:`BodyTooLarge` (nothing written) and
+        :class:`~crawler.store.journal.JournalFull` (the item could go nowhere).
         """
-        _check_size(url, body)
-        return self.save_many([dict(url=url, body=body, record=record, final_url=final_url,
-                                    status=status, headers=headers, encoding=encoding,
-                                    fetched_at=fetched_at)])[0]
+        if len(body) > MAX_BODY:
+            self.save_page(url, body)  # raises BodyTooLarge with the reason, logged
+        entry = {"kind": "save", "url": url, "record": record, "final_url": final_url,
+                 "status": status, "headers": headers or {}, "encoding": encoding,
+                 "fetched_at": (fetched_at or utcnow()).isoformat()}
+        return self._write(entry, body)
+
+    def save_attachment(self, url: str, body: bytes, *, report_url: str | None,
+                        final_url: str | None = None, status: int = 200,
+                        headers: dict | None = None) -> str:
+        """Store an attachment of a report page as a page, through the same breaker and journal
+        as :meth:`save`: ``"stored"``, ``"journaled"`` or ``"quarantined"``."""
+        if len(body) > MAX_BODY:
+            self.save_page(url, body)
+        entry = {"kind": "page", "url": url, "report_url": report_url, "final_url": final_url,
+                 "status": status, "headers": headers or {}, "fetched_at": utcnow().isoformat()}
+        return self._write(entry, body)
+
+    def record_crawl(self, crawl_id, doc: dict) -> str:
+        """Write a crawl run's document (upserted by its id) through the breaker and journal:
+        ``"stored"`` or ``"journaled"``."""
+        from bson import json_util
+
+        return self._write({"kind": "crawl", "id": json_util.dumps(crawl_id),
+                            "doc": json_util.dumps(doc)}, None)
 
     def save_many(self, entries: list[dict]) -> list[str]:
-        """Store many fetched pages, each with its record or (attachments) without one.
+        """Store many fetched pages, each with its record or (attachments) without one, through
+        the breaker and the journal as :meth:`save` and :meth:`save_attachment` do.
 
         Each entry has the keyword arguments of :meth:`save` plus ``url``, ``body``, ``record``
         (None for a page alone) and ``report_url``. Returns one status per entry:
-        new/changed/unchanged for reports, ``"page"`` for a page alone, ``"refused"`` for a body
-        over :data:`MAX_BODY`, ``"journaled"`` when the database stayed unreachable.
-        One read and one bulk write per collection, whatever the number of entries.
+        new/changed/unchanged for reports, ``"stored"`` for a page alone, ``"too_large"`` for a
+        body over :data:`MAX_BODY` (nothing written), ``"journaled"``, ``"quarantined"`` (the
+        database refused that entry for good) or ``"journal_full"`` (the database was
+        unreachable and the journal could not take the entry: it is nowhere, fetch it again).
+        One read and one bulk write per collection, whatever the number of entries; if the
+        database refuses the batch, the entries are written one by one so that only the
+        refused one is quarantined.
         """
         statuses: list = [None] * len(entries)
         todo = []
@@ -365,33 +559,55 @@ class Store:
             if len(e["body"]) > MAX_BODY:
                 logger.error("refused %s: body of %d bytes exceeds %d", e["url"], len(e["body"]),
                              MAX_BODY)
-                statuses[i] = "refused"
+                statuses[i] = "too_large"
             else:
                 e["fetched_at"] = e.get("fetched_at") or utcnow()
                 todo.append(i)
         if not todo:
             return statuses
-        try:
-            done = self._retry(lambda: self._write_many([entries[i] for i in todo]))
-        except TRANSIENT as exc:
-            for i in todo:
-                e = entries[i]
-                logger.error("store unreachable (%s): %s journaled to %s", exc, e["url"],
-                             self.journal.path)
-                self.journal.append({
-                    "kind": "save", "url": e["url"],
-                    "body_b64": base64.b64encode(e["body"]).decode("ascii"),
-                    "record": e.get("record"), "final_url": e.get("final_url"),
-                    "status": e.get("status", 200), "headers": e.get("headers") or {},
-                    "encoding": e.get("encoding"), "report_url": e.get("report_url"),
-                    "fetched_at": e["fetched_at"].isoformat(),
-                    "error": f"{type(exc).__name__}: {exc}"})
-            done = ["journaled"] * len(todo)
+        batch = [entries[i] for i in todo]
+        if self.breaker.is_open:
+            done = [self._journal_entry(e, self.breaker.reason) for e in batch]
+        else:
+            try:
+                done = self._retry(lambda: self._write_many(batch))
+            except TRANSIENT as exc:
+                reason = f"{type(exc).__name__}: {exc}"
+                wait = self.breaker.failed(reason)
+                logger.error("store unreachable (%s): %d items journaled to %s; the database "
+                             "is not asked again for %.0f s", reason, len(batch),
+                             self.journal.path, wait)
+                done = [self._journal_entry(e, reason) for e in batch]
+            except REFUSED as exc:
+                logger.warning("store refused a batch (%s): writing its entries one by one",
+                               f"{type(exc).__name__}: {exc}"[:300])
+                done = [self._write_entry(e) for e in batch]
+            else:
+                if self.breaker.reason is not None:
+                    self.breaker.succeeded()
+                    logger.info("store reachable again; journaled items wait for `scrapy "
+                                "replay-journal` (%s)", self.journal.path)
         for i, status in zip(todo, done, strict=True):
             statuses[i] = status
         return statuses
 
+    def _journal_entry(self, e: dict, reason: str | None) -> str:
+        try:
+            return self._journal(*_entry(e), reason)
+        except JournalFull as exc:
+            logger.critical("journal full (%s): %s is not stored", exc, e["url"])
+            return "journal_full"
+
+    def _write_entry(self, e: dict) -> str:
+        try:
+            return self._write(*_entry(e))
+        except JournalFull as exc:
+            logger.critical("journal full (%s): %s is not stored", exc, e["url"])
+            return "journal_full"
+
     def _write_many(self, entries: list[dict]) -> list[str]:
+        if self._indexes_pending:
+            self.ensure_indexes()
         digests = [sha256(e["body"]) for e in entries]
         seen = {d["sha256"] for d in self.pages.find({"sha256": {"$in": sorted(set(digests))}},
                                                      {"sha256": 1})}
@@ -424,17 +640,69 @@ class Store:
             state[url] = {"url": url, "page_sha256": digest, "history": history}
         if ops:
             self.reports.bulk_write(ops, ordered=True)
-        return [by_entry.get(id(e), "page") for e in entries]
+        return [by_entry.get(id(e), "stored") for e in entries]
 
-    def _retry(self, fn):
-        """Call ``fn`` until it does not fail transiently. It blocks between tries, so code on
-        an event loop calls the store from a thread or a worker process (the pipeline does)."""
+    def _apply(self, entry: dict, body: bytes | None) -> str:
+        """Write one journal-shaped entry to the database; its status."""
+        if self._indexes_pending:
+            self.ensure_indexes()
+        kind = entry["kind"]
+        if kind not in ("crawl", "page", "save"):
+            raise ValueError(f"unknown journal entry kind {kind!r}")
+        if kind == "crawl":
+            from bson import json_util
+
+            self.crawls.update_one({"_id": json_util.loads(entry["id"])},
+                                   {"$set": json_util.loads(entry["doc"])}, upsert=True)
+            return "stored"
+        fetched_at = dt.datetime.fromisoformat(entry["fetched_at"])
+        if kind == "page":
+            self.save_page(entry["url"], body, final_url=entry.get("final_url"),
+                           status=entry.get("status", 200), headers=entry.get("headers"),
+                           fetched_at=fetched_at, report_url=entry.get("report_url"))
+            return "stored"
+        sha = self.save_page(entry["url"], body, final_url=entry.get("final_url"),
+                             status=entry.get("status", 200), headers=entry.get("headers"),
+                             encoding=entry.get("encoding"), fetched_at=fetched_at)
+        return self.save_report(entry["record"], page_sha256=sha, requested_url=entry["url"],
+                                seen_at=fetched_at)
+
+    def _write(self, entry: dict, body: bytes | None) -> str:
+        if self.breaker.is_open:
+            return self._journal(entry, body, self.breaker.reason)
+        try:
+            status = self._retry(lambda: self._apply(entry, body))
+        except TRANSIENT as exc:
+            reason = f"{type(exc).__name__}: {exc}"
+            wait = self.breaker.failed(reason)
+            logger.error("store unreachable (%s): %s journaled to %s; the database is not "
+                         "asked again for %.0f s", reason, entry.get("url", "crawl run"),
+                         self.journal.path, wait)
+            return self._journal(entry, body, reason)
+        except REFUSED as exc:
+            reason = f"{type(exc).__name__}: {exc}"[:500]
+            logger.error("store refused %s (%s): kept in %s", entry.get("url"), reason,
+                         self.journal.quarantine_path)
+            self.journal.quarantine(_with_body(entry, body), reason)
+            return "quarantined"
+        if self.breaker.reason is not None:
+            self.breaker.succeeded()
+            logger.info("store reachable again; journaled items wait for `scrapy "
+                        "replay-journal` (%s)", self.journal.path)
+        return status
+
+    def _journal(self, entry: dict, body: bytes | None, reason: str | None) -> str:
+        self.journal.append(dict(_with_body(entry, body), error=reason))
+        return "journaled"
+
+    def _retry(self, fn, retries: int | None = None):
+        retries = self.retries if retries is None else retries
         delay = self.backoff
-        for attempt in range(self.retries + 1):
+        for attempt in range(retries + 1):
             try:
                 return fn()
             except TRANSIENT as exc:
-                if attempt == self.retries:
+                if attempt == retries:
                     raise
                 logger.warning("store write failed (%s), retry %d in %.1fs", exc, attempt + 1, delay)
                 time.sleep(delay)
@@ -442,29 +710,57 @@ class Store:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def replay_journal(self) -> dict[str, int]:
-        """Apply journaled items; the ones that still fail stay in the journal."""
-        counts = {"new": 0, "changed": 0, "unchanged": 0, "page": 0, "failed": 0}
+        """Apply the journaled items. Those the database refuses for good (and unreadable
+        lines) move to the quarantine file with the reason; when the database is unreachable
+        the rest stays in the journal. Counts: new/changed/unchanged/stored (pages and crawl
+        runs), quarantined, and failed (still waiting)."""
+        counts = {"new": 0, "changed": 0, "unchanged": 0, "stored": 0, "quarantined": 0,
+                  "failed": 0}
+        files, entries = self.journal.claim()
         remaining = []
-        for entry in self.journal.entries():
-            if entry.get("kind") != "save":
-                remaining.append(entry)
-                counts["failed"] += 1
-                continue
-            try:
-                status = self._retry(lambda e=entry: self._write_many([dict(
-                    url=e["url"], body=base64.b64decode(e["body_b64"]), record=e.get("record"),
-                    final_url=e.get("final_url"), status=e.get("status", 200),
-                    headers=e.get("headers"), encoding=e.get("encoding"),
-                    report_url=e.get("report_url"),
-                    fetched_at=dt.datetime.fromisoformat(e["fetched_at"]))]))[0]
+        try:
+            for i, entry in enumerate(entries):
+                try:
+                    body = base64.b64decode(entry["body_b64"]) if "body_b64" in entry else None
+                    if entry.get("kind") == "unreadable":
+                        raise ValueError("a line cut short (a crash while it was written)")
+                    if len(body or b"") > MAX_BODY:
+                        raise BodyTooLarge(f"body of {len(body)} bytes exceeds {MAX_BODY}")
+                    status = self._retry(lambda e=entry, b=body: self._apply(e, b))
+                except TRANSIENT as exc:
+                    logger.error("store unreachable (%s): %d entries stay journaled", exc,
+                                 len(entries) - i)
+                    remaining += entries[i:]
+                    counts["failed"] += len(entries) - i
+                    break
+                except REFUSED as exc:
+                    self.journal.quarantine(entry, f"{type(exc).__name__}: {exc}"[:500])
+                    counts["quarantined"] += 1
+                    continue
                 counts[status] += 1
-            except TRANSIENT:
-                remaining.append(entry)
-                counts["failed"] += 1
-        self.journal.rewrite(remaining)
-        if not counts["page"]:
-            del counts["page"]
+        finally:
+            self.journal.release(files, remaining)
         return counts
+
+
+def _with_body(entry: dict, body: bytes | None) -> dict:
+    if body is None:
+        return entry
+    return dict(entry, body_b64=base64.b64encode(body).decode("ascii"))
+
+
+def _check_journal(path: Path) -> None:
+    if path.is_dir():
+        raise StoreError(f"JOURNAL_PATH {path} is a directory: it names the journal file")
+    if path.exists() and not os.access(path, os.W_OK) or not _writable(path.parent):
+        raise StoreError(f"JOURNAL_PATH {path} is not writable")
+
+
+def _writable(path: Path) -> bool:
+    """Can this process create files in ``path`` (or, if it does not exist, its parent)?"""
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return os.access(path, os.W_OK)
 
 
 # What a report write needs to know about the stored report.
@@ -512,34 +808,63 @@ def _report_write(record: dict, old: dict | None, page_sha256: str, requested_ur
     return "changed", UpdateOne({"url": url}, {"$set": doc})
 
 
-def _migrate_litemongo(old: Path, new: Path) -> None:
-    """Copy a store written by litemongo (one SQLite file of BSON documents per collection) into
-    the embedded file, through a temporary file so that an interrupted copy is not a store."""
+def _entry(e: dict) -> tuple[dict, bytes]:
+    """A :meth:`Store.save_many` entry as the journal keeps it: ``save`` with its record,
+    ``page`` without."""
+    common = {"url": e["url"], "final_url": e.get("final_url"), "status": e.get("status", 200),
+              "headers": e.get("headers") or {}, "fetched_at": e["fetched_at"].isoformat()}
+    if e.get("record") is None:
+        return dict(common, kind="page", report_url=e.get("report_url")), e["body"]
+    return dict(common, kind="save", record=e["record"], encoding=e.get("encoding")), e["body"]
+
+
+def _is_litemongo(path: Path) -> bool:
+    """Was this collection file written by litemongo (a ``documents`` table of BSON)?"""
+    conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+    try:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    finally:
+        conn.close()
+    return "documents" in tables and path.name not in tables
+
+
+def _migrate_litemongo(path: Path, backup: Path) -> None:
+    """Convert one collection file written by litemongo (BSON documents, indexes rebuilt in
+    memory at every open) into the embedded engine's format, in place.
+
+    The old file is first made whole (its WAL folded in) and copied to ``backup``; the new one
+    is built beside it and then renamed over it, so an interruption leaves either the old file
+    (converted again next time) or the new one, never half of each."""
+    import shutil
+
     from crawler.store import embedded
 
-    tmp = new.with_name(new.name + ".migrating")
-    for leftover in tmp.parent.glob(tmp.name + "*"):
-        leftover.unlink()
-    logger.warning("copying the litemongo store %s into %s", old, new)
-    client = embedded.Client(tmp, DATABASE, packed=PACKED)
+    old = sqlite3.connect(path)
     try:
-        for path in sorted(old.iterdir()):
-            if not path.is_file() or path.name.endswith(("-wal", "-shm", "-journal")):
-                continue
-            src = sqlite3.connect(path)
-            try:
-                rows = src.execute("SELECT doc FROM documents ORDER BY ROWID")
-            except sqlite3.OperationalError:  # not a collection file
-                src.close()
-                continue
-            coll = client[DATABASE][path.name]
-            while chunk := rows.fetchmany(500):
-                docs = [bson.decode(r[0]) for r in chunk]
-                if path.name == "reports":
-                    for d in docs:
-                        d["failed_rules"] = _failed_rules(d)
-                coll.insert_many(docs)
-            src.close()
+        old.execute("PRAGMA journal_mode=DELETE")  # folds in and removes the -wal
     finally:
+        old.close()
+    logger.warning("converting %s from litemongo; the original is kept in %s", path, backup)
+    backup.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(path, backup / (path.name + ".copying"))
+    os.replace(backup / (path.name + ".copying"), backup / path.name)
+    work = path.parent.with_name(path.parent.name + ".converting")
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir()
+    client = embedded.Client(work, DATABASE, packed=PACKED)
+    src = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+    try:
+        rows = src.execute("SELECT doc FROM documents ORDER BY ROWID")
+        coll = client[DATABASE][path.name]
+        coll.open()
+        while chunk := rows.fetchmany(500):
+            docs = [bson.decode(r[0]) for r in chunk]
+            if path.name == "reports":
+                for d in docs:
+                    d["failed_rules"] = _failed_rules(d)
+            coll.insert_many(docs)
+    finally:
+        src.close()
         client.close()
-    os.replace(tmp, new)
+    os.replace(work / path.name, path)
+    shutil.rmtree(work, ignore_errors=True)

@@ -1,4 +1,4 @@
-"""The embedded document database: pymongo's collection API, in one SQLite file, queried in SQL.
+"""The embedded document database: pymongo's collection API on SQLite files, queried in SQL.
 
 Why not litemongo (the former default): it keeps each document as a BSON blob and answers
 queries in Python (mongomock), with hash indexes it rebuilds in memory by decoding every
@@ -6,7 +6,10 @@ document when a store is opened. Opening therefore takes time linear in the coll
 100k reports), every aggregation decodes every document (``scrapy stats`` ran out of 3 GB at
 100k) and sorted reads materialise the result set. Here the database does the work:
 
-- A collection is a table ``(rowid, key, doc, packed)``: ``key`` is the encoded ``_id``
+- A collection is one SQLite file in the database's directory (named as the collection, as
+  litemongo named them), so that a damaged file costs one collection, a reader can open each
+  file read-only and ``scrapy store-check`` checks and salvages file by file. It holds one
+  table ``(rowid, key, doc, packed)``: ``key`` is the encoded ``_id``
   (unique), ``doc`` the document as JSON text, ``packed`` its large fields (declared per
   collection: report sections/tables/cells/checks, page bodies) as zlib-compressed BSON. The JSON
   keeps a ``{"$packed": 1}`` placeholder where a packed field was, so documents come back with
@@ -30,7 +33,12 @@ raises :class:`pymongo.errors.OperationFailure` naming it instead of answering w
 - aggregation: ``$match``, ``$unwind`` (a path string), ``$group`` with ``$sum $min $max $avg``,
   ``$sort``, ``$limit``, ``$count`` — one ``SELECT … GROUP BY``.
 
-Datetimes are kept naive UTC, as pymongo returns them with ``tz_aware=False``.
+Datetimes are kept naive UTC, as pymongo returns them with ``tz_aware=False``. Integers
+beyond 64 bits are refused (``OverflowError``), as MongoDB refuses them.
+
+A client opened ``readonly`` writes nothing: each file is opened ``mode=ro`` (or ``immutable``
+when SQLite cannot even make its shared-memory file, on a directory nobody may write), and a
+collection without a file is an empty one in memory.
 """
 
 from __future__ import annotations
@@ -77,6 +85,8 @@ def _to_json(value):
         return {"$oid": str(value)}
     if isinstance(value, bytes | bytearray):
         return {"$binary": base64.b64encode(value).decode("ascii")}
+    if type(value) is int and not -(1 << 63) <= value < (1 << 63):
+        raise OverflowError(f"MongoDB can only handle up to 8-byte ints: {value}")
     if isinstance(value, str | int | float | bool) or value is None:
         return value
     raise OperationFailure(f"cannot store a value of type {type(value).__name__}: {value!r}")
@@ -329,19 +339,57 @@ class Collection:
             raise OperationFailure(f"embedded store: invalid collection name {name!r}")
         self.database, self.name, self.packed = database, name, frozenset(packed)
         self.full_name = f"{database.name}.{name}"
+        self.path = database.client.path / name
         self._created = False
+        self._connection: sqlite3.Connection | None = None
+        self._memory = False  # a read-only client's collection without a file
+
+    def open(self) -> None:
+        """Connect to the collection's file and read its schema: a damaged file raises
+        :class:`sqlite3.DatabaseError` here, without a document being read."""
+        with self.database.client._lock:
+            if self._connection is None:
+                client = self.database.client
+                if client.readonly and not self.path.exists():
+                    self._connection, self._memory = client._memory(), True
+                else:
+                    self._connection = client._connect(self.path)
+            self._connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
 
     @property
     def _conn(self) -> sqlite3.Connection:
-        return self.database.client._conn
+        if self._connection is None:
+            self.open()
+        return self._connection
+
+    def _reader(self) -> sqlite3.Connection | None:
+        """A connection of its own for a streaming cursor (None: read on the collection's)."""
+        return None if self._memory else self.database.client._reader(self.path)
 
     def _ensure(self) -> None:
-        if not self._created:
-            with self.database.client._lock, self._conn:
-                self._conn.execute(
-                    f"CREATE TABLE IF NOT EXISTS {self.name} (rowid INTEGER PRIMARY KEY, "
-                    "key TEXT NOT NULL UNIQUE, doc TEXT NOT NULL, packed BLOB)")
-            self._created = True
+        if self._created:
+            return
+        conn = self._conn
+        with self.database.client._lock:
+            exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                                  (self.name,)).fetchone()
+            if not exists and self.database.client.readonly and not self._memory:
+                # A file without the table, opened read-only: an empty collection.
+                conn.close()
+                self._connection, self._memory = self.database.client._memory(), True
+                conn = self._connection
+            if not exists:
+                with conn:
+                    conn.execute(
+                        f"CREATE TABLE IF NOT EXISTS {self.name} (rowid INTEGER PRIMARY KEY, "
+                        "key TEXT NOT NULL UNIQUE, doc TEXT NOT NULL, packed BLOB)")
+        self._created = True
+
+    def close(self) -> None:
+        with self.database.client._lock:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
 
     def _check_queryable(self, field: str) -> None:
         if field.split(".")[0] in self.packed:
@@ -622,7 +670,13 @@ class Cursor:
     def __iter__(self):
         coll = self.coll
         query, params = self._query()
-        conn = coll.database.client._reader()
+        conn = coll._reader()
+        if conn is None:  # an empty collection in memory: read at once
+            with coll.database.client._lock:
+                rows = coll._conn.execute(query, params).fetchall()
+            for text, blob in rows:
+                yield _project(coll._decode(text, blob), self.projection)
+            return
         try:
             cur = conn.execute(query, params)
             while True:
@@ -734,39 +788,59 @@ class Database:
     get_collection = __getitem__
 
     def list_collection_names(self) -> list[str]:
-        with self.client._lock:
-            rows = self.client._conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
-        return [r[0] for r in rows]
+        """The collections with a file (and those opened in memory by a read-only client)."""
+        names = set(self._collections)
+        if self.client.path.is_dir():
+            names |= {p.name for p in self.client.path.iterdir()
+                      if p.is_file() and _NAME.match(p.name)}
+        return sorted(names)
 
 
 class Client:
-    """One SQLite file holding one database.
+    """One database: a directory holding one SQLite file per collection.
 
     ``packed`` names, per collection, the top-level fields kept compressed (never queried).
     ``timeout`` is how long a write waits for another process's transaction to end.
+    ``readonly``: nothing is written or created (see the module docstring).
     """
 
     def __init__(self, path: str | Path, database: str, *, packed: dict | None = None,
-                 timeout: float = 30.0):
+                 timeout: float = 30.0, readonly: bool = False):
         self.path, self.packed, self.timeout = Path(path), dict(packed or {}), timeout
+        self.readonly = readonly
         self._lock = threading.RLock()
-        self._conn = self._connect()
         self._name = database
         self._db = Database(self, database)
+        if not readonly:
+            self.path.mkdir(parents=True, exist_ok=True)
 
-    def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=self.timeout, check_same_thread=False,
+    def _connect(self, path: Path) -> sqlite3.Connection:
+        if self.readonly:
+            return self._reader(path)
+        conn = sqlite3.connect(path, timeout=self.timeout, check_same_thread=False,
                                isolation_level="DEFERRED")
-        # WAL: readers never block the writer and commits cost no fsync of the database file;
-        # with synchronous=NORMAL a power cut can lose the last commits, never corrupt the file.
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
+        try:
+            # WAL: readers never block the writer and commits cost no fsync of the database
+            # file; with synchronous=NORMAL a power cut can lose the last commits, never
+            # corrupt the file.
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+        except sqlite3.Error:
+            conn.close()
+            raise
         conn.create_function("regexp", 2, _regexp, deterministic=True)
         return conn
 
-    def _reader(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=self.timeout, check_same_thread=False)
+    def _reader(self, path: Path) -> sqlite3.Connection:
+        if not self.readonly:
+            conn = sqlite3.connect(path, timeout=self.timeout, check_same_thread=False)
+        else:
+            conn = _read_only(path, self.timeout)
+        conn.create_function("regexp", 2, _regexp, deterministic=True)
+        return conn
+
+    def _memory(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(":memory:", check_same_thread=False)
         conn.create_function("regexp", 2, _regexp, deterministic=True)
         return conn
 
@@ -783,4 +857,22 @@ class Client:
 
     def close(self) -> None:
         with self._lock:
-            self._conn.close()
+            for coll in self._db._collections.values():
+                coll.close()
+
+
+def _read_only(path: Path, timeout: float) -> sqlite3.Connection:
+    """``path`` opened read-only: ``mode=ro``, or ``immutable`` where SQLite cannot make the
+    shared-memory file a WAL database needs (a directory nobody may write: nothing can be
+    writing to it either)."""
+    last = None
+    for mode in ("mode=ro", "immutable=1"):
+        conn = sqlite3.connect(f"{path.as_uri()}?{mode}", uri=True, timeout=timeout,
+                               check_same_thread=False)
+        try:
+            conn.execute("PRAGMA schema_version").fetchone()
+            return conn
+        except sqlite3.OperationalError as exc:  # "unable to open": no -shm can be made
+            conn.close()
+            last = exc
+    raise last

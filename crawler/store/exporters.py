@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 
 from crawler.store.flatten import (
     META_COLUMNS,
@@ -47,8 +48,20 @@ def write_csv(records, out, *, long: bool = False) -> int:
     return n
 
 
+#: Characters XML 1.0 cannot hold (C0 controls but tab, newline, carriage return): one in a
+#: cell makes openpyxl refuse the whole workbook.
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def xlsx_cell(value):
+    """A value as an XLSX cell takes it: formulas neutralised, XML-illegal controls removed."""
+    value = neutralise(value)
+    return _XML_ILLEGAL.sub("", value) if isinstance(value, str) else value
+
+
 def write_xlsx(records, path) -> int:
-    """A workbook with a sheet of reports and one sheet per table (a row per table row)."""
+    """A workbook with a sheet of reports and one sheet per table (a row per table row).
+    Every text cell goes through :func:`xlsx_cell`."""
     from openpyxl import Workbook
 
     wb = Workbook(write_only=True)
@@ -62,14 +75,15 @@ def write_xlsx(records, path) -> int:
     for record in records:
         n += 1
         row = wide_row(record)
-        reports.append([neutralise(row.get(c)) for c in META_COLUMNS])
+        reports.append([xlsx_cell(row.get(c)) for c in META_COLUMNS])
         for table, rows in (record.get("tables") or {}).items():
             if table not in sheets:
                 continue
             sheet, cols = sheets[table]
             for name, values in rows.items():
-                sheet.append([neutralise(record.get("url")), neutralise(record.get("organ")),
-                              record.get("year"), name, *(values.get(c) for c in cols)])
+                sheet.append([xlsx_cell(record.get("url")), xlsx_cell(record.get("organ")),
+                              record.get("year"), xlsx_cell(name),
+                              *(xlsx_cell(values.get(c)) for c in cols)])
     wb.save(path)
     return n
 
