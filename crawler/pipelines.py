@@ -24,6 +24,7 @@ import logging
 from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro
 
+from crawler.analysis import crossyear
 from crawler.derive import Attachment, Origin, derive_record
 from crawler.items import PageItem
 from crawler.store import BodyTooLarge, JournalFull, Store
@@ -42,6 +43,7 @@ class StorePipeline:
     def __init__(self, crawler):
         self.crawler = crawler
         self.stats = crawler.stats
+        self.organs: set[str] = set()  # whose cross-year checks to recompute at the end
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -95,6 +97,8 @@ class StorePipeline:
                                  status=item.status, headers=headers,
                                  encoding=record["source"]["encoding"])
         self.stats.inc_value(f"reports/{status}")
+        if status in ("new", "changed"):
+            self.organs.add(record["organ"])
         if any(not c["ok"] for c in record["checks"]):
             self.stats.inc_value("reports/failed_checks")
         if record["template"] == "unknown":
@@ -110,3 +114,8 @@ class StorePipeline:
         self.stats.inc_value("attachments")
         if status != "stored":
             self.stats.inc_value(f"attachments/{status}")
+
+    def close_spider(self):
+        # Before the crawl recorder closes the store (spider_closed comes after the pipelines).
+        if self.organs:
+            crossyear.refresh(self.store, self.organs)
