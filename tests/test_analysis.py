@@ -90,6 +90,7 @@ def test_deadlines_of_article_49():
     assert (late["status"], late["days_late"]) == ("late", 3)
 
 
+@pytest.mark.slow
 def test_region_filter_takes_a_city(store, tmp_path):
     out = tmp_path / "lhasa.jsonl"
     assert scrapy("export", "-o", str(out), "--region", "5401", data_dir=store).returncode == 0
@@ -97,6 +98,7 @@ def test_region_filter_takes_a_city(store, tmp_path):
     assert organs == {"拉萨市财政局", "拉萨市人民政府"}
 
 
+@pytest.mark.slow
 def test_cross_year_checks_stored_shown_and_counted(store, tmp_path):
     proc = scrapy("show", "longxi-2023.txt", "-o", str(tmp_path / "review.html"), data_dir=store)
     assert proc.returncode == 0, proc.stderr
@@ -119,6 +121,7 @@ def test_cross_year_checks_stored_shown_and_counted(store, tmp_path):
     assert rules["crossyear.carried_over"] >= 2 and rules["crossyear.items_carried"] >= 1
 
 
+@pytest.mark.slow
 def test_duplicates_share_a_key_and_count_once(store, tmp_path):
     out = tmp_path / "wide.csv"
     assert scrapy("export", "-o", str(out), "--organ", "陇西县财政局", "--year", "2022",
@@ -129,6 +132,7 @@ def test_duplicates_share_a_key_and_count_once(store, tmp_path):
     assert stats["reports"] == 11 and stats["distinct_reports"] == 10
 
 
+@pytest.mark.slow
 def test_exports_carry_the_codebook(store, tmp_path):
     import pyarrow.parquet as pq
     from openpyxl import load_workbook
@@ -166,6 +170,7 @@ def test_exports_carry_the_codebook(store, tmp_path):
     assert {c["region_code"] for c in cells if c["organ"] == "拉萨市财政局"} == {"540100"}
 
 
+@pytest.mark.slow
 def test_stats_aligned_and_filtered(store):
     proc = scrapy("stats", "--region", "54", data_dir=store)
     assert proc.returncode == 0, proc.stderr

@@ -17,6 +17,20 @@ def _text(x, y, text, *, anchor="start", size=12, cls="") -> str:
             f"{escape(str(text))}</text>")
 
 
+def _legend_width(name: str) -> float:
+    return 30 + 6.5 * len(name)
+
+
+def _legend(left: float, names: list[str], colors: list[str]) -> list[str]:
+    """A row of colour keys, each as wide as its name."""
+    parts, x = [], left
+    for name, color in zip(names, colors, strict=True):
+        parts.append(f'<rect x="{x:.0f}" y="6" width="10" height="10" fill="{color}"/>')
+        parts.append(_text(x + 14, 15, name, size=11))
+        x += _legend_width(name)
+    return parts
+
+
 def heat_grid(rows: list[str], cols: list, values: dict[tuple, int], *, cell: int = 34,
               label_width: int = 130, title: str = "") -> str:
     """A grid of squares, darker for more: ``values[(row, col)]``; empty squares for none."""
@@ -59,13 +73,10 @@ def grouped_bars(categories: list, series: dict[str, list[float]], *, height: in
     peak = max((v for vs in series.values() for v in vs if v), default=0) or 1
     plot = height - bottom - top
     bar = (group_width - 16) / max(len(names), 1)
-    width = max(width, 60 + 160 * len(names))
+    width = max(width, 60 + sum(_legend_width(n) for n in names))
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" '
              f'height="{height}" role="img" aria-label="{escape(title)}">']
-    for k, name in enumerate(names):  # legend
-        parts.append(f'<rect x="{left + k * 160}" y="6" width="10" height="10" '
-                     f'fill="{PALETTE[k % len(PALETTE)]}"/>')
-        parts.append(_text(left + k * 160 + 14, 15, name, size=11))
+    parts += _legend(left, names, [PALETTE[k % len(PALETTE)] for k in range(len(names))])
     parts.append(f'<line x1="{left}" y1="{top + plot}" x2="{width - 10}" y2="{top + plot}" '
                  f'stroke="#888"/>')
     for i, cat in enumerate(categories):
@@ -89,15 +100,14 @@ def stacked_bars(categories: list, series: dict[str, list[int]], colors: dict[st
                  height: int = 200, bar_width: int = 44, title: str = "") -> str:
     """One stacked bar per category (e.g. statuses per year), with a legend."""
     left, bottom, top = 40, 30, 34
-    width = max(left + (bar_width + 20) * max(len(categories), 1) + 20, 40 + 150 * len(series))
+    width = max(left + (bar_width + 20) * max(len(categories), 1) + 20,
+                60 + sum(_legend_width(n) for n in series))
     totals = [sum(series[s][i] for s in series) for i in range(len(categories))]
     peak = max(totals, default=0) or 1
     plot = height - bottom - top
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
              f'role="img" aria-label="{escape(title)}">']
-    for k, name in enumerate(series):
-        parts.append(f'<rect x="{left + k * 150}" y="6" width="10" height="10" fill="{colors[name]}"/>')
-        parts.append(_text(left + k * 150 + 14, 15, name, size=11))
+    parts += _legend(left, list(series), [colors[n] for n in series])
     for i, cat in enumerate(categories):
         x = left + (bar_width + 20) * i
         y = top + plot
