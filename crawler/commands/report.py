@@ -44,6 +44,10 @@ class Command(StoreCommand):
         query = filters.query(opts)
         with self.open_store(opts) as store:
             rows = list(store.report_rows(query, summary.FIELDS))
+            failing_only = {"$and": [query, failing_query()]}
+            checks = {r["url"]: r for r in store.report_rows(failing_only, summary.CHECK_FIELDS)}
+            for row in rows:
+                row.update(checks.get(row["url"], {}))
             crawls = [describe(c) for c in store.recent_crawls(10)]
             href = None
             written = 0
@@ -55,7 +59,7 @@ class Command(StoreCommand):
                     return (f"{review_dir.name}/{review.slug(url)}" if url in _known else url)
 
                 back = f"../{out.name}"
-                for record in store.iter_reports({"$and": [query, failing_query()]}):
+                for record in store.iter_reports(failing_only):
                     page = store.page(record.get("page_sha256")) if record.get("page_sha256") else None
                     html = review.render(record, page, back=back,
                                          review_href=lambda u: review.slug(u) if u in known else u)

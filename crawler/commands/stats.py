@@ -35,13 +35,10 @@ class Command(StoreCommand):
 
     def gather(self, store, query: dict) -> dict:
         def by(field, q=None):
-            return _sorted((k["v"], n) for k, n in store.count_by({"v": f"${field}"}, q or query))
+            return _sorted((k.get("v"), n) for k, n in store.count_by({"v": f"${field}"}, q or query))
 
         failing = {"$and": [query, failing_query()]} if query else failing_query()
-        rules = store.count_by({"rule": "$checks.rule"}, query, unwind="checks",
-                               then={"checks.ok": False})
-        rules += store.count_by({"rule": f"${CROSSYEAR_FIELD}.rule"}, query,
-                                unwind=CROSSYEAR_FIELD, then={f"{CROSSYEAR_FIELD}.ok": False})
+        rules = store.failing_rules(query) + store.failing_rules(query, CROSSYEAR_FIELD)
         coverage = store.count_by({"province": "$region.province", "year": "$year"}, query)
         return {
             "store": store.describe(),
@@ -55,7 +52,7 @@ class Command(StoreCommand):
                                key=lambda r: (str(r[0]), r[1] or 0)),
             "reports_failing_checks": store.count_reports(failing),
             "reports_failing_checks_by_site": by("site", failing),
-            "failing_checks_by_rule": sorted((k["rule"], n) for k, n in rules),
+            "failing_checks_by_rule": sorted(rules),
             "reports_without_tables": store.count_reports(
                 {"$and": [query, {"tables": {}}]} if query else {"tables": {}}),
             "crawls": [describe(c) for c in store.recent_crawls(10)],

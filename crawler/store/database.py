@@ -494,12 +494,22 @@ class Store:
         out = [(d["_id"], d["n"]) for d in self.reports.aggregate(pipeline)]
         return sorted(out, key=lambda x: str(x[0]))
 
-    def failing_rules(self, query: dict | None = None) -> list[tuple[str, int]]:
-        """(check rule, number of failing checks) over the reports matching ``query``."""
-        pipeline = [{"$match": query or {}}, {"$unwind": "$checks"},
-                    {"$match": {"checks.ok": False}},
-                    {"$group": {"_id": "$checks.rule", "n": {"$sum": 1}}}]
-        return sorted((d["_id"], d["n"]) for d in self.reports.aggregate(pipeline))
+    def failing_rules(self, query: dict | None = None, field: str = "checks"
+                      ) -> list[tuple[str, int]]:
+        """(check rule, number of failing checks) over the reports matching ``query``, from
+        their ``checks`` (or another list of checks: ``crossyear_checks``).
+
+        Only reports with a failing check are read, and only that field: the embedded engine's
+        ``$unwind`` costs about 45 ms per report (measured on 500 reports: 23 s, against
+        0.2 s this way)."""
+        failing = {field: {"$elemMatch": {"ok": False}}}
+        counts: dict[str, int] = {}
+        for doc in self.reports.find({"$and": [query, failing]} if query else failing,
+                                     {field: 1}):
+            for check in doc.get(field) or []:
+                if not check.get("ok"):
+                    counts[check["rule"]] = counts.get(check["rule"], 0) + 1
+        return sorted(counts.items())
 
     def site_summaries(self) -> list[dict]:
         """Per stored report: site, year, organ, template and whether a check fails."""
