@@ -18,6 +18,7 @@ from crawler.store.command import StoreCommand
 class Command(StoreCommand):
     readonly = True
     takes_arguments = True
+
     def syntax(self):
         return "URL [-o review.html | --serve]"
 
