@@ -13,8 +13,8 @@ from scrapy.exceptions import UsageError
 
 from crawler.analysis import report, review, summary
 from crawler.analysis.checks import failing, failing_query
-from crawler.analysis.crawls import describe
 from crawler.commands import filters
+from crawler.commands.stats import recent_crawls
 from crawler.store.command import StoreCommand
 
 
@@ -48,7 +48,7 @@ class Command(StoreCommand):
             checks = {r["url"]: r for r in store.report_rows(failing_only, summary.CHECK_FIELDS)}
             for row in rows:
                 row.update(checks.get(row["url"], {}))
-            crawls = [describe(c) for c in store.recent_crawls(10)]
+            crawls = recent_crawls(store)
             href = None
             written = 0
             if not opts.no_review:

@@ -10,12 +10,24 @@ Tables are aligned for Chinese text.
 from __future__ import annotations
 
 import json
+import sys
 
 from crawler.analysis import textable
 from crawler.analysis.checks import CROSSYEAR_FIELD, failing_query
 from crawler.analysis.crawls import describe
 from crawler.commands import filters
 from crawler.store.command import StoreCommand
+from crawler.store.database import StoreError
+
+
+def recent_crawls(store) -> list[dict]:
+    """The recent crawls, or none when the ``crawls`` collection cannot be read: the counts
+    of the reports stand without them."""
+    try:
+        return [describe(c) for c in store.recent_crawls(10)]
+    except StoreError as exc:
+        print(f"warning: {exc}", file=sys.stderr)
+        return []
 
 
 def _sorted(pairs):
@@ -55,7 +67,7 @@ class Command(StoreCommand):
             "failing_checks_by_rule": sorted(rules),
             "reports_without_tables": store.count_reports(
                 {"$and": [query, {"tables": {}}]} if query else {"tables": {}}),
-            "crawls": [describe(c) for c in store.recent_crawls(10)],
+            "crawls": recent_crawls(store),
         }
 
     def handle(self, args, opts):
