@@ -21,9 +21,9 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from crawler.analysis import divisions
 from parsers import parse_page
 from parsers.attachments import report_attachment_links
-from parsers.templates import PROVINCES
 
 
 @dataclass(frozen=True)
@@ -58,8 +58,9 @@ def derive_record(body: bytes, url: str, content_type: str | None = None,
     when its body holds no tables, of the report file it links), then
 
     - ``site`` and ``site_region`` from the origin;
-    - the region from the site where the report names none (its SiteIDCode and organ win):
-      the registry's code and the province it starts with;
+    - the region as fine as the organ's name allows (:func:`divisions.refine`: ``拉萨市财政局``
+      is ``540100``), the page's SiteIDCode or else the site's registry code deciding between
+      divisions of one name and standing where the name names none;
     - ``attachments``: the files given, and ``attachment_url``: the one the record was read
       from (None when it was read from the page).
     """
@@ -76,10 +77,7 @@ def derive_record(body: bytes, url: str, content_type: str | None = None,
                 record = _filed_under_page(inner, record)
                 read_from = attachment.url
                 break
-    region = record["region"]
-    if not region.get("code") and origin.site_region:
-        region["code"] = origin.site_region
-        region["province"] = region.get("province") or PROVINCES.get(origin.site_region[:2])
+    record["region"] = divisions.refine(record["region"], record["organ"], origin.site_region)
     record["site"] = origin.site
     record["site_region"] = origin.site_region
     record["attachment_url"] = read_from

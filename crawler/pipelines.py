@@ -9,7 +9,9 @@ crawl asked for (by the parsed statistics year) are dropped, and their year reme
 store. Counts go to Scrapy's stats (``pages``, ``reports/new|changed|unchanged|journaled``,
 ``reports/failed_checks``, ``reports/no_tables``, ``reports/read_from_attachment``,
 ``attachments``, ``attachments/journaled``, ``pages/too_large``), which
-:class:`crawler.extensions.CrawlRecorder` keeps in ``crawls``.
+:class:`crawler.extensions.CrawlRecorder` keeps in ``crawls``. When the
+spider closes, the cross-year checks of the organs whose reports were new or changed are
+recomputed (:mod:`crawler.analysis.crossyear`).
 
 Nothing heavy runs in the crawl process: pages go in batches of ``STORE_BATCH_SIZE`` (sent at
 the latest ``STORE_BATCH_DELAY`` seconds after a batch's first page) to ``PARSE_WORKERS`` worker
@@ -31,9 +33,11 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 
 from crawler import pagework
+from crawler.analysis import crossyear
 from crawler.items import PageItem
 from crawler.offload import Batcher, WorkerPool
 from crawler.store import MAX_BODY, Store
+from crawler.store.database import TRANSIENT, StoreError
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +58,7 @@ class StorePipeline:
         self.batcher = Batcher(self._submit, settings.getint("STORE_BATCH_SIZE"),
                                settings.getfloat("STORE_BATCH_DELAY"))
         self._stopping = False
+        self.organs: set[str] = set()  # whose cross-year checks to recompute at the end
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -62,7 +67,7 @@ class StorePipeline:
     def open_spider(self):
         """Open the crawl's store (a store that cannot be used says so here, in one line) and
         start the workers; returns a Deferred that fires when each has opened its store."""
-        store = Store.for_crawler(self.crawler)
+        store = self.store = Store.for_crawler(self.crawler)
         settings = self.crawler.settings
         self.target = (store.uri, None if store.uri else str(store.data_dir),
                        str(store.journal.path),
@@ -122,6 +127,8 @@ class StorePipeline:
             raise DropItem(f"not stored: {item.url}: body exceeds {MAX_BODY}",
                            log_level="WARNING")
         self.stats.inc_value(f"reports/{status}")
+        if status in ("new", "changed"):
+            self.organs.add(record["organ"])
         if any(not c["ok"] for c in record["checks"]):
             self.stats.inc_value("reports/failed_checks")
         if record["template"] == "unknown":
@@ -141,3 +148,13 @@ class StorePipeline:
     async def close_spider(self):
         await maybe_deferred_to_future(self.batcher.close())
         self.pool.close()
+        # Before the crawl recorder closes the store (spider_closed comes after the pipelines).
+        if not self.organs:
+            return
+        try:
+            crossyear.refresh(self.store, self.organs)
+        except (StoreError, *TRANSIENT) as exc:
+            # The records are stored (or journaled); their cross-year checks are recomputed
+            # by the next crawl, import or re-parse that touches these organs.
+            logger.warning("cross-year checks not recomputed (%s): %d organ(s) wait for the next "
+                           "run", exc, len(self.organs))

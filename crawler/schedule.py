@@ -10,6 +10,11 @@ processes (at most ``max_parallel`` at once, never two of one site), records eac
 in the store's ``schedule`` collection (each crawl also records itself in ``crawls``), and
 picks up after a restart: a run whose process is gone is marked ``interrupted`` and the site
 is due again by its cadence.
+
+Each crawl writes its log to a file of its own (``log_dir/<site>-<time>.log``, named in the
+schedule state). Its outcome is read from the crawl's own stats (:mod:`crawler.analysis.crawls`):
+a crawl where every request failed is ``failed``, not ``finished``, and is due again after
+``retry_failed`` rather than a whole cadence.
 """
 
 from __future__ import annotations
@@ -21,7 +26,9 @@ import socket
 import subprocess
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
+from crawler.analysis.crawls import outcome
 from crawler.crawlspec import CrawlSpec
 from crawler.sites import Site
 from crawler.store import Store, utcnow
@@ -30,6 +37,8 @@ logger = logging.getLogger(__name__)
 
 CADENCE_DAYS = {"daily": 1, "weekly": 7, "monthly": 30}
 PUBLISHING_MONTHS = (2, 3, 4)
+#: A failed crawl (every request failed) is tried again this soon, not a cadence later.
+RETRY_FAILED = dt.timedelta(hours=6)
 
 
 def interval(site: Site, when: dt.datetime) -> dt.timedelta:
@@ -58,14 +67,20 @@ def _alive(pid: int | None) -> bool:
 class Running:
     site: Site
     process: subprocess.Popen
+    started_at: dt.datetime
+    log: Path | None = None
 
 
 class Scheduler:
     def __init__(self, store: Store, sites: list[Site], crawl_command: list[str], *,
-                 env: dict | None = None, max_parallel: int = 2, cwd: str | None = None):
+                 env: dict | None = None, max_parallel: int = 2, cwd: str | None = None,
+                 log_dir: str | os.PathLike | None = None,
+                 retry_failed: dt.timedelta = RETRY_FAILED):
         self.store, self.sites = store, sites
         self.crawl_command, self.env, self.cwd = crawl_command, env, cwd
         self.max_parallel = max_parallel
+        self.log_dir = Path(log_dir) if log_dir else None
+        self.retry_failed = retry_failed
         self.host = socket.gethostname()
         self.running: dict[str, Running] = {}
 
@@ -93,7 +108,10 @@ class Scheduler:
             if doc.get("running") or site.id in self.running:
                 continue  # never overlap a site's own crawl
             last = doc.get("last_started")
-            if last is None or now - last >= interval(site, now):
+            wait = interval(site, now)
+            if doc.get("last_status") == "failed":
+                wait = min(wait, self.retry_failed)
+            if last is None or now - last >= wait:
                 out.append(site)
         return out
 
@@ -102,12 +120,19 @@ class Scheduler:
     def start(self, site: Site, now: dt.datetime) -> None:
         arguments = CrawlSpec(site_ids=(site.id,)).arguments()
         cmd = [*self.crawl_command, *(a for k, v in arguments.items() for a in ("-a", f"{k}={v}"))]
-        process = subprocess.Popen(cmd, env=self.env, cwd=self.cwd, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL)
-        self.store.set_schedule_state(site.id, last_started=now, running={
-            "pid": process.pid, "host": self.host, "started_at": utcnow()})
-        self.running[site.id] = Running(site, process)
-        logger.info("started the crawl of %s (pid %d)", site.id, process.pid)
+        started = utcnow()
+        log = None
+        if self.log_dir is not None:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            log = self.log_dir / f"{site.id}-{started:%Y%m%dT%H%M%S}.log"
+        with open(log or os.devnull, "ab") as out:  # the child keeps its own descriptor
+            process = subprocess.Popen(cmd, env=self.env, cwd=self.cwd, stdout=out,
+                                       stderr=subprocess.STDOUT)
+        self.store.set_schedule_state(site.id, last_started=now, last_log=str(log) if log else None,
+                                      running={"pid": process.pid, "host": self.host,
+                                               "started_at": started})
+        self.running[site.id] = Running(site, process, started, log)
+        logger.info("started the crawl of %s (pid %d), log %s", site.id, process.pid, log)
 
     def reap(self, wait: bool = False) -> int:
         """Record finished runs; with ``wait``, wait for all. Returns how many finished."""
@@ -116,11 +141,23 @@ class Scheduler:
             code = run.process.wait() if wait else run.process.poll()
             if code is None:
                 continue
+            status, crawl_id = self.outcome(site_id, run, code)
             self.store.set_schedule_state(site_id, running=None, last_finished=utcnow(),
-                                          last_status="finished" if code == 0 else f"exit {code}")
+                                          last_status=status, last_crawl=crawl_id)
             del self.running[site_id]
             finished += 1
+            log = getattr(logger, "warning" if status != "finished" else "info")
+            log("the crawl of %s ended: %s (log %s)", site_id, status, run.log)
         return finished
+
+    def outcome(self, site_id: str, run: Running, code: int) -> tuple[str, object]:
+        """The run's status from its own ``crawls`` document, else from its exit code."""
+        doc = self.store.crawl_since(site_id, run.started_at)
+        if code != 0 and (doc is None or doc.get("finished_at") is None):
+            return f"exit {code}", doc and doc["_id"]
+        if doc is None:
+            return "finished", None
+        return outcome(doc), doc["_id"]
 
     def tick(self, now: dt.datetime | None = None) -> list[str]:
         """Reap finished runs and start due ones (up to max_parallel). Returns started ids."""

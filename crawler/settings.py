@@ -39,6 +39,9 @@ LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"
 FEED_EXPORTERS = {"csv": "crawler.store.feeds.WideCsvItemExporter"}
 
+# Where `scrapy schedule` writes each crawl's log (None: DATA_DIR/logs, or ./logs with MONGO_URI).
+SCHEDULE_LOG_DIR = None
+
 # The site registry (crawler/sites/registry.toml unless set); {base} in its URLs becomes
 # SITES_BASE_URL.
 SITES_REGISTRY = None

@@ -86,6 +86,7 @@ The demo portal stages faults on purpose, so some log lines above are expected:
 
 NEXT = """
 Next, on this demo store (the demo keeps its own store in {data}):
+  .venv/bin/scrapy report --data-dir {data} -o report.html   # open it in a browser
   .venv/bin/scrapy stats --data-dir {data}
   .venv/bin/scrapy export --data-dir {data} -o reports.xlsx
   .venv/bin/scrapy reparse --data-dir {data}

@@ -173,3 +173,75 @@ PROVINCES = {
     "54": "西藏自治区", "61": "陕西省", "62": "甘肃省", "63": "青海省", "64": "宁夏回族自治区",
     "65": "新疆维吾尔自治区", "71": "台湾省", "81": "香港特别行政区", "82": "澳门特别行政区",
 }
+
+# --- Standard labels (the codebook) --------------------------------------------------------
+
+#: The tables' standard titles and, per table, each row's and column's standard label as the
+#: national templates print them (the codebook shipped with every export is built from these).
+TABLE_TITLES = {
+    "active_disclosure": "二、主动公开政府信息情况",
+    "applications": "三、收到和处理政府信息公开申请情况",
+    "review_litigation": "四、政府信息公开行政复议、行政诉讼情况",
+}
+ROW_TITLES = {
+    "active_disclosure": {
+        "regulations": "规章", "normative_documents": "行政规范性文件",
+        "administrative_license": "行政许可", "other_management_services": "其他对外管理服务事项",
+        "administrative_penalty": "行政处罚", "administrative_coercion": "行政强制",
+        "administrative_fees": "行政事业性收费", "centralized_procurement": "政府集中采购",
+    },
+    "applications": {
+        "new_received": "一、本年新收政府信息公开申请数量",
+        "carried_over": "二、上年结转政府信息公开申请数量",
+        "granted": "三、本年度办理结果 (一)予以公开",
+        "partially_granted": "(二)部分公开（区分处理的，只计这一情形，不计其他情形）",
+        "denied_state_secret": "(三)不予公开 1.属于国家秘密",
+        "denied_prohibited_by_law": "(三)不予公开 2.其他法律行政法规禁止公开",
+        "denied_security_stability": "(三)不予公开 3.危及“三安全一稳定”",
+        "denied_third_party": "(三)不予公开 4.保护第三方合法权益",
+        "denied_internal_affairs": "(三)不予公开 5.属于三类内部事务信息",
+        "denied_process_info": "(三)不予公开 6.属于四类过程性信息",
+        "denied_enforcement_files": "(三)不予公开 7.属于行政执法案卷",
+        "denied_administrative_query": "(三)不予公开 8.属于行政查询事项",
+        "unable_not_held": "(四)无法提供 1.本机关不掌握相关政府信息",
+        "unable_needs_creation": "(四)无法提供 2.没有现成信息需要另行制作",
+        "unable_unclear": "(四)无法提供 3.补正后申请内容仍不明确",
+        "not_processed_petition": "(五)不予处理 1.信访举报投诉类申请",
+        "not_processed_duplicate": "(五)不予处理 2.重复申请",
+        "not_processed_publication": "(五)不予处理 3.要求提供公开出版物",
+        "not_processed_excessive": "(五)不予处理 4.无正当理由大量反复申请",
+        "not_processed_confirmation": "(五)不予处理 5.要求行政机关确认或重新出具已获取信息",
+        "other_no_correction": "(六)其他处理 1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
+        "other_unpaid_fee": "(六)其他处理 2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
+        "other_other": "(六)其他处理 3.其他",
+        "other_handling": "(六)其他处理",
+        "total_processed": "(七)总计",
+        "carried_forward": "四、结转下年度继续办理",
+    },
+    "review_litigation": {
+        "review": "行政复议", "litigation_direct": "行政诉讼 未经复议直接起诉",
+        "litigation_after_review": "行政诉讼 复议后起诉",
+    },
+}
+COLUMN_TITLES = {
+    "active_disclosure": {
+        "issued": "本年制发件数", "repealed": "本年废止件数", "in_force": "现行有效件数",
+        "decisions": "本年处理决定数量", "amount_10k_yuan": "本年收费金额（单位：万元）",
+        "new_made": "本年新制作数量", "new_published": "本年新公开数量",
+        "total_published": "对外公开总数量", "last_year_items": "上一年项目数量",
+        "change": "本年增/减", "projects": "采购项目数量",
+    },
+    "applications": {
+        "natural_person": "申请人情况 自然人", "commercial_enterprise": "法人或其他组织 商业企业",
+        "research_institution": "法人或其他组织 科研机构",
+        "social_welfare_org": "法人或其他组织 社会公益组织",
+        "legal_service_org": "法人或其他组织 法律服务机构", "other_org": "法人或其他组织 其他",
+        "total": "总计",
+    },
+    "review_litigation": {
+        "upheld": "结果维持", "corrected": "结果纠正", "other": "其他结果", "pending": "尚未审结",
+        "total": "总计",
+    },
+}
+#: Cells whose column label differs from their column's usual one.
+CELL_TITLES = {"active_disclosure.centralized_procurement.amount_10k_yuan": "采购总金额（万元）"}

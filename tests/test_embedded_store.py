@@ -24,7 +24,7 @@ from parsers import parse_page
 
 @pytest.fixture
 def db(tmp_path):
-    client = docdb.Client(tmp_path / "t.sqlite3", "t", packed={"big": ("blob", "text")})
+    client = docdb.Client(tmp_path / "t", "t", packed={"big": ("blob", "text")})
     yield client["t"]
     client.close()
 
@@ -175,6 +175,46 @@ def test_aggregation_pipelines(tmp_path, records):
         assert years == [{"_id": None, "lo": min(known), "hi": max(known), "sum": sum(known)}]
         assert store.reports.aggregate([{"$match": {"template": "2021"}}, {"$count": "n"}]) == [
             {"n": sum(r["template"] == "2021" for r in records)}]
+
+
+def test_group_by_several_fields_and_match_the_groups(tmp_path, records):
+    """stats' coverage (a document of fields per group) and the cross-year checks' organs with
+    several reports (a $match on the groups)."""
+    organs = [f"organ{min(i, 2)}" for i in range(len(records))]  # 1, 1 and the rest
+    with Store(None, tmp_path) as store:
+        for r, organ in zip(records, organs, strict=True):
+            store.save(r["url"], r["url"].encode(), dict(r, organ=organ))
+        want: dict = {}
+        for r in records:
+            key = (r["region"]["province"], r["year"])
+            want[key] = want.get(key, 0) + 1
+        got = store.count_by({"province": "$region.province", "year": "$year"})
+        assert {(k["province"], k["year"]): n for k, n in got} == want
+        several = store.reports.aggregate([{"$group": {"_id": "$organ", "n": {"$sum": 1}}},
+                                           {"$match": {"n": {"$gt": 1}}}])
+        assert several == [{"_id": "organ2", "n": len(records) - 2}]
+        (group,) = store.reports_by_organ(["url", "tables.applications"])
+        assert sorted(d["url"] for d in group) == sorted(r["url"] for r in records[2:])
+
+
+def test_a_read_only_client_writes_nothing(tmp_path, records):
+    with Store(None, tmp_path) as store:
+        store.save(records[0]["url"], b"page", records[0])
+    def files():  # SQLite's shared-memory index of a WAL file (-shm) is no data of ours
+        return sorted(p.name for p in (tmp_path / "govreports").iterdir()
+                      if not p.name.endswith(("-shm", "-wal")))
+
+    before = files()
+    client = docdb.Client(tmp_path / "govreports", "govreports", packed=PACKED, readonly=True)
+    try:
+        reports = client["govreports"]["reports"]
+        assert [d["url"] for d in reports.find({}, {"url": 1})] == [records[0]["url"]]
+        assert list(client["govreports"]["crawls"].find({})) == []  # no file: empty
+        with pytest.raises(sqlite3.OperationalError):
+            reports.insert_one({"url": "x"})
+    finally:
+        client.close()
+    assert files() == before
 
 
 def test_litemongo_store_is_converted_on_first_open(tmp_path, records):

@@ -28,7 +28,8 @@ def test_region_from_the_site_only_where_the_page_names_none():
     record = derive_record(body, "https://www.example.gov.cn/a.html", "text/plain",
                            Origin("site-x", "310101"))
     assert own["region"]["province"] == record["region"]["province"] == "上海市"
-    assert own["region"]["code"] is None and record["region"]["code"] == "310101"
+    # The organ's name gives the province's code; the site's finer code stands within it.
+    assert own["region"]["code"] == "310000" and record["region"]["code"] == "310101"
     assert (record["site"], record["site_region"]) == ("site-x", "310101")
     bare = b"<html><body><p>\xe6\x97\xa0</p></body></html>"
     enriched = derive_record(bare, "https://x.gov.cn/b.html", "text/html", Origin("s", "440000"))

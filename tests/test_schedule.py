@@ -114,3 +114,35 @@ def test_long_lived_scheduler_restarts_without_rerunning(portal, tmp_path):
     out = "".join(lines)
     assert "started" not in out.split("checking every", 1)[1]
     assert state(tmp_path)[1] == 1
+
+
+@pytest.mark.slow
+def test_failed_crawl_recorded_logged_and_retried_sooner(portal, tmp_path):
+    """A site whose every request fails (nothing listens on its port) is ``failed``, not
+    ``finished``; its log is in a file; it is due again hours later, not a week later."""
+    from conftest import DEMO_REGISTRY, free_port
+
+    registry_file = tmp_path / "registry.toml"
+    registry_file.write_text(
+        DEMO_REGISTRY.read_text(encoding="utf-8")
+        + f'\n[[site]]\nid = "dead"\nname = "无人应答县人民政府"\nregion = "540100"\n'
+          f'level = "county"\nhome = "http://127.0.0.1:{free_port()}/index.html"\n'
+          f'hosts = ["127.0.0.1"]\n', encoding="utf-8")
+    data = tmp_path / "data"
+
+    def run(now):
+        proc = scrapy("schedule", "--data-dir", str(data), "-s", f"SITES_REGISTRY={registry_file}",
+                      "-s", f"SITES_BASE_URL={portal.base_url}", *FAST, "--crawl-set",
+                      "RETRY_TIMES=1", "--once", "--now", now, "--site", "dead,demo-plain")
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        return proc.stdout
+
+    out = run("2026-02-10T08:00:00")
+    assert "dead: failed" in out and "demo-plain: finished" in out
+    docs, _ = state(data)
+    log = docs["dead"]["last_log"]
+    assert log.startswith(str(data / "logs")) and "Connection refused" in open(log).read()
+    # Seven hours on: the failed site is retried, the finished one waits for its week.
+    assert "ran 1 due crawl(s): dead" in run("2026-02-10T15:00:00")
+    listing = scrapy("crawls", "--data-dir", str(data)).stdout
+    assert listing.count("failed") >= 2 and "dead" in listing

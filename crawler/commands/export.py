@@ -1,4 +1,5 @@
-"""``scrapy export -o FILE``: write stored reports as JSONL, wide CSV, long CSV, XLSX or Parquet.
+"""``scrapy export -o FILE``: write stored reports as JSONL, wide CSV, long CSV, XLSX, Parquet
+or SQLite, with ``codebook.csv`` (every column explained) written beside the file.
 
 Streams from the database cursor: memory does not grow with the collection. An output that
 cannot be written (a missing directory, ``/proc``) is one line on stderr; a reader that goes
@@ -8,17 +9,19 @@ away (``| head``) ends the export quietly.
 from __future__ import annotations
 
 import os
-import re
 import sys
 from pathlib import Path
 
 from scrapy.exceptions import UsageError
 
+from crawler.commands import filters
 from crawler.store import exporters
 from crawler.store.command import StoreCommand
 
 FORMATS = {".jsonl": "jsonl", ".json": "jsonl", ".csv": "csv", ".xlsx": "xlsx",
-           ".parquet": "parquet", ".pq": "parquet"}
+           ".parquet": "parquet", ".pq": "parquet", ".sqlite": "sqlite", ".sqlite3": "sqlite",
+           ".db": "sqlite"}
+BINARY = ("xlsx", "parquet", "sqlite")
 
 
 class Command(StoreCommand):
@@ -28,40 +31,24 @@ class Command(StoreCommand):
         return "-o FILE [options]"
 
     def short_desc(self):
-        return "Export stored reports (jsonl, csv, csv-long, xlsx, parquet)"
+        return "Export stored reports (jsonl, csv, csv-long, xlsx, parquet, sqlite) with a codebook"
 
     def add_options(self, parser):
         super().add_options(parser)
         parser.add_argument("-o", "--output", required=True, help="output file ('-' for stdout)")
-        parser.add_argument("--format", choices=["jsonl", "csv", "csv-long", "xlsx", "parquet"],
+        parser.add_argument("--format", choices=["jsonl", "csv", "csv-long", "xlsx", "parquet", "sqlite"],
                             help="default: from the file extension")
-        parser.add_argument("--region", help="region code prefix (54 = Tibet, 5401 = Lhasa)")
-        parser.add_argument("--year", type=int)
-        parser.add_argument("--organ", help="text the organ name contains")
-        parser.add_argument("--template", choices=["2021", "2019", "unknown"])
-        parser.add_argument("--failed-checks", action="store_true",
-                            help="only reports with at least one failing check")
+        filters.add_options(parser)
 
     def query(self, opts) -> dict:
-        q: dict = {}
-        if opts.region:
-            q["region.code"] = {"$regex": "^" + re.escape(opts.region)}
-        if opts.year:
-            q["year"] = opts.year
-        if opts.organ:
-            q["organ"] = {"$regex": re.escape(opts.organ)}
-        if opts.template:
-            q["template"] = opts.template
-        if opts.failed_checks:
-            q["failed_rules.0"] = {"$exists": True}
-        return q
+        return filters.query(opts)
 
     def handle(self, args, opts):
         fmt = opts.format or FORMATS.get(Path(opts.output).suffix.lower())
         if fmt is None:
             raise UsageError(f"cannot tell the format of {opts.output!r}: give --format",
                              print_help=False)
-        if fmt in ("xlsx", "parquet") and opts.output == "-":
+        if fmt in BINARY and opts.output == "-":
             raise UsageError(f"{fmt} cannot be written to stdout", print_help=False)
         try:
             with self.open_store(opts) as store:
@@ -76,12 +63,19 @@ class Command(StoreCommand):
             self.exitcode = 1
             return
         print(f"exported {count} reports to {opts.output} ({fmt})", file=sys.stderr)
+        if opts.output != "-":
+            book = Path(opts.output).resolve().with_name("codebook.csv")
+            if book != Path(opts.output).resolve():
+                exporters.write_codebook(book)
+                print(f"codebook: {book}", file=sys.stderr)
 
     def _write(self, cursor, fmt: str, output: str) -> int:
         if fmt == "xlsx":
             return exporters.write_xlsx(cursor, output)
         if fmt == "parquet":
             return exporters.write_parquet(cursor, output)
+        if fmt == "sqlite":
+            return exporters.write_sqlite(cursor, output)
         csv_fmt = fmt.startswith("csv")
         out = sys.stdout if output == "-" else open(  # noqa: SIM115
             output, "w", encoding="utf-8-sig" if csv_fmt else "utf-8", newline="")

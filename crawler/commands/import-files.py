@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from scrapy.exceptions import UsageError
 
 from crawler import sites as registry
+from crawler.analysis import crossyear
 from crawler.derive import Attachment, Origin, derive_record
 from crawler.store import BodyTooLarge
 from crawler.store.command import StoreCommand
@@ -103,6 +104,7 @@ class Command(StoreCommand):
                 failures.append((arg, "no such file or directory"))
         origin = self.origin(opts)
         files = list(dict.fromkeys(files))
+        organs: set[str] = set()
         counts = {"new": 0, "changed": 0, "unchanged": 0, "journaled": 0, "quarantined": 0,
                   "failed": 0}
         attached = self.attached(files)
@@ -133,7 +135,10 @@ class Command(StoreCommand):
                 if status == "quarantined":
                     failures.append((path, f"refused by the database, kept in "
                                            f"{store.journal.quarantine_path}"))
+                if status in ("new", "changed"):
+                    organs.add(record["organ"])
             counts["failed"] = len(failures) - counts["quarantined"]
+            crossyear.refresh(store, organs)
             print(f"{len(files)} files into the {store.describe()}: "
                   + ", ".join(f"{k} {v}" for k, v in counts.items()))
         if failures:

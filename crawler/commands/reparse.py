@@ -13,6 +13,7 @@ import sys
 from packaging.version import InvalidVersion, Version
 from scrapy.exceptions import UsageError
 
+from crawler.analysis import crossyear
 from crawler.derive import Attachment, Origin, derive_record
 from crawler.store.command import StoreCommand
 from parsers import PARSER_VERSION
@@ -55,6 +56,7 @@ class Command(StoreCommand):
                 query["last_seen"] = {"$gte": dt.datetime.fromisoformat(opts.since)}
             except ValueError as exc:
                 raise UsageError(f"--since: not a date: {opts.since!r}", print_help=False) from exc
+        organs: set = set()
         counts = {"changed": 0, "unchanged": 0, "failed": 0}
         tty = sys.stderr.isatty()
         with self.open_store(opts) as store:
@@ -81,6 +83,7 @@ class Command(StoreCommand):
                                        Origin.of_report(old), files)
                 if any(old.get(k) != v for k, v in record.items() if k not in _VOLATILE):
                     store.replace_record(url, record)
+                    organs.update({old.get("organ"), record["organ"]})
                     counts["changed"] += 1
                 else:
                     store.mark_parsed(url, PARSER_VERSION)
@@ -90,6 +93,7 @@ class Command(StoreCommand):
                     done = int(width * n / max(total, 1))
                     print(f"\r[{'#' * done}{'.' * (width - done)}] {n}/{total}", end="",
                           file=sys.stderr)
+            crossyear.refresh(store, organs)
         if tty:
             print(file=sys.stderr)
         print(", ".join(f"{k} {v}" for k, v in counts.items()))

@@ -33,6 +33,8 @@ class Command(StoreCommand):
         parser.add_argument("--tick", type=float, default=60.0, help="seconds between checks")
         parser.add_argument("--now", help="with --once: the time to schedule for (ISO), e.g. "
                                           "to run the February calendar in a backfill")
+        parser.add_argument("--log-dir", help="where each crawl writes its log (default: "
+                                             "SCHEDULE_LOG_DIR, else DATA_DIR/logs)")
         parser.add_argument("--crawl-set", action="append", default=[], metavar="NAME=VALUE",
                             help="a Scrapy setting for the crawls started (repeatable)")
 
@@ -62,12 +64,17 @@ class Command(StoreCommand):
             if value:
                 env[name] = str(value)
         with self.open_store(opts) as store:
+            log_dir = (opts.log_dir or self.settings.get("SCHEDULE_LOG_DIR")
+                       or (store.data_dir / "logs" if store.embedded else "logs"))
             scheduler = Scheduler(store, sites, crawl_command(passed), env=env,
-                                  max_parallel=opts.max_parallel)
+                                  max_parallel=opts.max_parallel, log_dir=log_dir)
             scheduler.recover()
             if opts.once:
                 started = scheduler.run_once(now)
                 print(f"ran {len(started)} due crawl(s): {', '.join(started) or 'nothing due'}")
+                for site_id in started:
+                    doc = store.schedule_state(site_id)
+                    print(f"  {site_id}: {doc.get('last_status')}, log {doc.get('last_log')}")
                 return
             self._forever(scheduler, opts.tick)
 

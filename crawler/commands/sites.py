@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import sys
+from collections import Counter
 
 from crawler import sites as registry
+from crawler.analysis import textable
 from crawler.cli import ProjectCommand
+from parsers.templates import PROVINCES
 
 
 class Command(ProjectCommand):
@@ -36,8 +39,12 @@ class Command(ProjectCommand):
             self.exitcode = 1 if problems else 0
             return
         chosen = registry.select(sites, region=opts.region)
-        for s in chosen:
-            hint = " (hint)" if s.columns and s.columns_are_hints else ""
-            print(f"{s.id:28} {s.region or '------'} {s.level:10} {s.cms or '-':7} {s.name}  "
-                  f"{s.columns[0] if s.columns else s.home}{hint}")
-        print(f"{len(chosen)} sites", file=sys.stderr)
+        print(textable.render(
+            ["id", "region", "level", "cms", "name", "column (or home)"],
+            [[s.id, s.region or "------", s.level, s.cms or "-", s.name,
+              (s.columns[0] if s.columns else s.home)
+              + (" (hint)" if s.columns and s.columns_are_hints else "")] for s in chosen],
+            indent=""))
+        provinces = Counter(PROVINCES.get((s.region or "")[:2], "(unknown)") for s in chosen)
+        print(f"{len(chosen)} sites in {len(provinces)} province(s): "
+              + ", ".join(f"{p} {n}" for p, n in sorted(provinces.items())), file=sys.stderr)

@@ -2,8 +2,10 @@
 
     python -m crawler.sites.build_registry [sites.csv] > crawler/sites/registry.toml
 
-One site per host. The region is the province's code (``540000``): sites.csv names provinces,
-not cities, so a finer code is left to whoever edits the registry. Column URLs from the CSV are
+One site per host. The region is the finest division code the organ's name gives within its
+province (``江永县`` is ``431125``, :mod:`crawler.analysis.divisions`), else the province's code
+(``430000``). Names lose the annotations of whoever collected sites.csv
+(``(inferred: 我办)``). Column URLs from the CSV are
 hints (inferred from breadcrumbs or URL directories), marked ``columns_are_hints = true``.
 """
 
@@ -15,6 +17,7 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from crawler.analysis import divisions
 from parsers.templates import PROVINCES
 
 _TIER_RANK = {"province": 0, "city": 1, "county": 2, "township": 3}
@@ -62,7 +65,11 @@ def build(rows: list[dict]) -> str:
         level = best["admin_level"] if best["admin_level"] in (
             "province", "city", "county", "department") else "other"
         region = province_code(best["province"])
-        out += ["[[site]]", f"id = {toml_str(sid)}", f"name = {toml_str(best['organ'])}",
+        name = divisions.clean_name(best["organ"])
+        found = divisions.locate(name, region)
+        if found is not None and region and found.code[:2] == region[:2]:
+            region = found.code
+        out += ["[[site]]", f"id = {toml_str(sid)}", f"name = {toml_str(name)}",
                 f"region = {toml_str(region)}" if region else "# region unknown",
                 f"level = {toml_str(level)}", f"tier = {toml_str(best['gov_tier'])}",
                 f"home = {toml_str(f'{first.scheme}://{first.netloc}/')}",

@@ -48,6 +48,7 @@ import datetime as dt
 import hashlib
 import logging
 import os
+import re
 import sqlite3
 import time
 import zlib
@@ -63,6 +64,7 @@ from pymongo.errors import (
     WriteError,
 )
 
+from crawler.analysis.duplicates import report_key
 from crawler.store.breaker import Breaker
 from crawler.store.journal import Journal, JournalFull
 
@@ -113,7 +115,8 @@ COLLECTIONS = ("pages", "reports", "crawls", "schedule", "years_seen")
 INDEXES = {
     "pages": [("sha256", {"unique": True}), ("url", {})],
     "reports": [("url", {"unique": True}), ([("region.code", 1), ("year", 1)], {}),
-                ([("organ", 1), ("year", 1)], {}), ("year", {}), ("template", {})],
+                ([("organ", 1), ("year", 1)], {}), ("year", {}), ("template", {}),
+                ("report_key", {})],
     "crawls": [("started_at", {})],
     "years_seen": [("url", {"unique": True})],
 }
@@ -396,7 +399,66 @@ class Store:
     def replace_record(self, url: str, record: dict) -> None:
         """Write a re-derived record for an existing report (re-parsing: no new page)."""
         self.reports.update_one({"url": url}, {"$set": dict(
-            record, parsed_at=utcnow(), failed_rules=_failed_rules(record))})
+            record, parsed_at=utcnow(), failed_rules=_failed_rules(record),
+            report_key=report_key(record))})
+
+    # --- queries for analysis (crawler.analysis) ------------------------------------------
+
+    def report_rows(self, query: dict | None = None, fields: list[str] | None = None):
+        """The given fields (dotted paths) of the reports matching ``query``, unordered.
+
+        A projection: the sections and cells of the records are never fetched."""
+        projection = dict.fromkeys(fields, 1) if fields else None
+        for doc in self.reports.find(query or {}, projection):
+            doc.pop("_id", None)
+            yield doc
+
+    def count_by(self, keys: dict[str, str], query: dict | None = None,
+                 unwind: str | None = None, then: dict | None = None) -> list[tuple[dict, int]]:
+        """Reports (or, with ``unwind``, array elements matching ``then``) counted by
+        ``{name: "$field"}``, in the database."""
+        pipeline: list[dict] = [{"$match": query or {}}]
+        if unwind:
+            pipeline.append({"$unwind": f"${unwind}"})
+        if then:
+            pipeline.append({"$match": then})
+        pipeline.append({"$group": {"_id": keys, "n": {"$sum": 1}}})
+        return [(d["_id"], d["n"]) for d in self.reports.aggregate(pipeline)]
+
+    def reports_by_organ(self, fields: list[str], organs: list[str] | None = None):
+        """Lists of reports (projected to ``fields``), one list per organ. Without ``organs``:
+        every organ that has several reports or already carries cross-year checks."""
+        if organs is None:
+            several = self.reports.aggregate([{"$group": {"_id": "$organ", "n": {"$sum": 1}}},
+                                              {"$match": {"n": {"$gt": 1}}}])
+            organs = {d["_id"] for d in several if d["_id"]}
+            organs |= {d["organ"] for d in self.reports.find(
+                {"crossyear_checks.0": {"$exists": True}}, {"organ": 1}) if d.get("organ")}
+        for organ in sorted(organs):
+            yield list(self.report_rows({"organ": organ}, fields))
+
+    def find_report(self, url: str) -> dict | None:
+        """The stored report of ``url``, else the one report whose url ends with it."""
+        doc = self.reports.find_one({"url": url})
+        if doc is None and url:
+            found = list(self.reports.find({"url": {"$regex": re.escape(url) + "$"}}).limit(2))
+            doc = found[0] if len(found) == 1 else None
+        if doc is not None:
+            doc.pop("_id", None)
+        return doc
+
+    def recent_crawls(self, limit: int = 20) -> list[dict]:
+        """The latest crawl documents, newest first."""
+        return list(self.crawls.find({}).sort("started_at", -1).limit(limit))
+
+    def crawl_since(self, site_id: str, since: dt.datetime) -> dict | None:
+        """The latest crawl of one site (``-a site=ID``) started at or after ``since``."""
+        return self.crawls.find_one({"arguments.site": site_id, "started_at": {"$gte": since}},
+                                    sort=[("started_at", -1)])
+
+    def set_report_fields(self, url: str, fields: dict) -> None:
+        """Set derived fields of a report (e.g. its cross-year checks)."""
+        self.reports.update_one({"url": url}, {"$set": fields})
 
     def report(self, url: str) -> dict | None:
         """The stored report of ``url`` (without the database's ``_id``), or None."""
@@ -448,10 +510,20 @@ class Store:
         out = [(d["_id"], d["n"]) for d in self.reports.aggregate(pipeline)]
         return sorted(out, key=lambda x: str(x[0]))
 
-    def failing_rules(self, query: dict | None = None) -> list[tuple[str, int]]:
-        """(check rule, number of failing checks) over the reports matching ``query``."""
-        pipeline = [{"$match": query or {}}, {"$unwind": "$failed_rules"},
-                    {"$group": {"_id": "$failed_rules", "n": {"$sum": 1}}}]
+    def failing_rules(self, query: dict | None = None, field: str = "checks"
+                      ) -> list[tuple[str, int]]:
+        """(check rule, number of failing checks) over the reports matching ``query``, from
+        their ``checks`` (or another list of checks: ``crossyear_checks``), in the database.
+
+        The rules of a report's own failing checks are kept in ``failed_rules`` (the embedded
+        store keeps ``checks`` compressed): one ``$unwind`` of short strings."""
+        if field == "checks":
+            pipeline = [{"$match": query or {}}, {"$unwind": "$failed_rules"},
+                        {"$group": {"_id": "$failed_rules", "n": {"$sum": 1}}}]
+        else:
+            pipeline = [{"$match": query or {}}, {"$unwind": f"${field}"},
+                        {"$match": {f"{field}.ok": False}},
+                        {"$group": {"_id": f"${field}.rule", "n": {"$sum": 1}}}]
         return sorted((d["_id"], d["n"]) for d in self.reports.aggregate(pipeline))
 
     def site_summaries(self) -> list[dict]:
@@ -796,7 +868,7 @@ def _report_write(record: dict, old: dict | None, page_sha256: str, requested_ur
     """(status, write operation) of storing ``record`` over the stored state ``old``."""
     url = record["url"]
     doc = dict(record, page_sha256=page_sha256, parsed_at=now, last_seen=now,
-               failed_rules=_failed_rules(record))
+               failed_rules=_failed_rules(record), report_key=report_key(record))
     if requested_url and requested_url != url:
         doc["requested_url"] = requested_url
     if old is None:
@@ -862,6 +934,7 @@ def _migrate_litemongo(path: Path, backup: Path) -> None:
             if path.name == "reports":
                 for d in docs:
                     d["failed_rules"] = _failed_rules(d)
+                    d.setdefault("report_key", report_key(d))
             coll.insert_many(docs)
     finally:
         src.close()

@@ -692,6 +692,36 @@ class Cursor:
         return list(self)
 
 
+def _value(value, kind):
+    """A value json_extract gave, with its json_type, as the document held it."""
+    if kind in ("object", "array"):
+        return _loads(value)
+    if kind in ("true", "false"):
+        return kind == "true"
+    return value
+
+
+def _matches(doc: dict, cond: dict) -> bool:
+    """A filter on a group's output (a ``$match`` after ``$group``): equality and comparisons
+    on its top-level fields."""
+    ops = {"$eq": lambda a, b: a == b, "$ne": lambda a, b: a != b,
+           "$gt": lambda a, b: a is not None and a > b, "$gte": lambda a, b: a is not None and a >= b,
+           "$lt": lambda a, b: a is not None and a < b, "$lte": lambda a, b: a is not None and a <= b,
+           "$in": lambda a, b: a in b, "$nin": lambda a, b: a not in b}
+    for field, test in cond.items():
+        value = doc.get(field)
+        if isinstance(test, dict) and test and all(k.startswith("$") for k in test):
+            for op, arg in test.items():
+                if op not in ops:
+                    raise OperationFailure(f"embedded store: {op} in a $match after $group is "
+                                           "not supported")
+                if not ops[op](value, arg):
+                    return False
+        elif value != test:
+            return False
+    return True
+
+
 class _Aggregation:
     """An aggregation pipeline as one SELECT."""
 
@@ -705,8 +735,12 @@ class _Aggregation:
         sql = _Sql(coll)
         source, wheres, unwound = coll.name, [], None
         group = sort = limit = count = None
+        after: list[dict] = []  # $match stages after $group: applied to the groups
         for stage in self.pipeline:
             (op, arg), = stage.items()
+            if group is not None and op == "$match" and sort is None and limit is None:
+                after.append(arg)
+                continue
             if group is not None and op not in ("$sort", "$limit"):
                 raise OperationFailure(f"embedded store: {op} after $group is not supported")
             if op == "$match":
@@ -733,12 +767,21 @@ class _Aggregation:
             raise OperationFailure("embedded store: an aggregation needs $group or $count")
         key = group["_id"]
         if isinstance(key, str) and key.startswith("$"):
-            key_expr = sql.expr(key[1:])
-            select, group_by = [key_expr, _typed(key_expr)], f" GROUP BY {key_expr}"
+            fields = {None: key}
+        elif isinstance(key, dict) and key and all(
+                isinstance(v, str) and v.startswith("$") for v in key.values()):
+            fields = dict(key)  # {name: "$path"}: a document of values per group
         elif not isinstance(key, dict | list):  # a constant: one group of everything
-            select, group_by = ["NULL", "NULL"], ""
+            fields = {}
         else:
-            raise OperationFailure("embedded store: $group _id must be a field path or a constant")
+            raise OperationFailure("embedded store: $group _id must be a field path, a document "
+                                   "of field paths or a constant")
+        select, exprs = [], []
+        for path in fields.values():
+            expr = sql.expr(path[1:])
+            select += [expr, _typed(expr)]
+            exprs.append(expr)
+        group_by = f" GROUP BY {', '.join(exprs)}" if exprs else ""
         names = []
         for name, spec in group.items():
             if name == "_id":
@@ -755,15 +798,19 @@ class _Aggregation:
         rows = self._query(f"SELECT {', '.join(select)} FROM {source} WHERE {where}{group_by}",
                            sql.params)
         out = []
+        width = 2 * len(fields)
         for row in rows:
-            key_value, kind = row[0], row[1]
-            if kind in ("object", "array"):
-                key_value = _loads(key_value)
-            elif kind in ("true", "false"):
-                key_value = kind == "true"
-            doc = {"_id": key_value if group_by else key}
-            doc.update(zip(names, row[2:], strict=True))
-            out.append(doc)
+            values = [_value(row[i], row[i + 1]) for i in range(0, width, 2)]
+            if not fields:
+                group_key = key
+            elif None in fields:
+                group_key = values[0]
+            else:
+                group_key = dict(zip(fields, values, strict=True))
+            doc = {"_id": group_key}
+            doc.update(zip(names, row[width:], strict=True))
+            if all(_matches(doc, cond) for cond in after):
+                out.append(doc)
         if sort:
             for field, direction in reversed(list(sort.items())):
                 out.sort(key=lambda d, f=field: (d.get(f) is not None, d.get(f)),

@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-from parsers import templates as T
+from crawler.analysis.checks import failing
+from crawler.analysis.codebook import META_COLUMNS, cell_kinds
+from crawler.analysis.duplicates import report_key
 
-META_COLUMNS = ["url", "organ", "year", "title", "published_at", "region.code", "region.province",
-                "template", "script", "parser_version", "content_sha256", "failed_checks"]
-
-
-def cell_kinds() -> dict[str, str]:
-    """Every table cell of both templates as ``table.row.column`` -> "count" or "money", in
-    template order."""
-    kinds: dict[str, str] = {}
-    for template in ("2021", "2019"):
-        for row, columns, _ in T.ACTIVE_DISCLOSURE[template]:
-            for col, kind in columns:
-                kinds.setdefault(f"active_disclosure.{row}.{col}", kind)
-    for row, _ in T.APPLICATION_ROWS:
-        kinds.update({f"applications.{row}.{col}": "count" for col in T.APPLICATION_COLUMNS})
-    for group, _ in T.REVIEW_GROUPS:
-        kinds.update({f"review_litigation.{group}.{col}": "count" for col in T.REVIEW_COLUMNS})
-    return kinds
+__all__ = ["META_COLUMNS", "cell_kinds", "cell_columns", "table_columns", "wide_row", "long_rows",
+           "neutralise"]
 
 
 def cell_columns() -> list[str]:
@@ -40,13 +27,15 @@ def table_columns(table: str) -> list[str]:
 def wide_row(record: dict) -> dict:
     region = record.get("region") or {}
     row = {
-        "url": record.get("url"), "organ": record.get("organ"), "year": record.get("year"),
+        "url": record.get("url"), "site": record.get("site"), "organ": record.get("organ"),
+        "year": record.get("year"),
         "title": record.get("title"), "published_at": record.get("published_at"),
         "region.code": region.get("code"), "region.province": region.get("province"),
         "template": record.get("template"), "script": record.get("script"),
         "parser_version": record.get("parser_version"),
         "content_sha256": record.get("content_sha256"),
-        "failed_checks": sum(1 for c in record.get("checks") or [] if not c.get("ok")),
+        "report_key": record.get("report_key") or report_key(record),
+        "failed_checks": len(failing(record)),
     }
     for table, rows in (record.get("tables") or {}).items():
         for name, cols in rows.items():
@@ -55,16 +44,23 @@ def wide_row(record: dict) -> dict:
     return row
 
 
+LONG_COLUMNS = ["url", "site", "organ", "year", "template", "region_code", "province",
+                "report_key", "table", "row", "column", "value", "raw"]
+
+
 def long_rows(record: dict):
-    """One row per cell: url, organ, year, table, row, column, value, raw."""
+    """One row per cell (:data:`LONG_COLUMNS`): the report's identity, the cell and its raw text."""
     cells = record.get("cells") or {}
+    region = record.get("region") or {}
+    base = {"url": record.get("url"), "site": record.get("site"), "organ": record.get("organ"),
+            "year": record.get("year"), "template": record.get("template"),
+            "region_code": region.get("code"), "province": region.get("province"),
+            "report_key": record.get("report_key") or report_key(record)}
     for table, rows in (record.get("tables") or {}).items():
         for name, cols in rows.items():
             for col, value in cols.items():
                 raw = cells.get(table, {}).get(name, {}).get(col)
-                yield {"url": record.get("url"), "organ": record.get("organ"),
-                       "year": record.get("year"), "table": table, "row": name, "column": col,
-                       "value": value, "raw": raw}
+                yield dict(base, table=table, row=name, column=col, value=value, raw=raw)
 
 
 def neutralise(value):

@@ -1,0 +1,220 @@
+"""The HTML report: one self-contained file a journalist can open without help.
+
+Coverage (a province × year heat grid and a site × year grid), publication timeliness against
+art. 49's deadlines (with the late, undated and missing publishers listed), the failing checks
+by site and organ (rule, where, expected, actual, and a link per report to its review page), and
+headline totals per year and province with charts. Inline SVG and CSS only: no script, no
+font, nothing fetched, so it opens offline and from a mail attachment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from html import escape
+
+from . import summary, svg
+from .checks import failing
+
+STATUS_COLORS = {"on time": "#2ca02c", "late": "#d62728", "undated": "#bbbbbb",
+                 "dated before year end": "#ff7f0e", "not assessed": "#9edae5"}
+_STATUS_NAMES = {"on_time": "on time", "late": "late", "undated": "undated",
+                 "early": "dated before year end", "not_assessed": "not assessed"}
+STYLE = """
+body{font-family:system-ui,"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:0 auto;max-width:1180px;
+padding:0 18px 40px;color:#222;line-height:1.45}
+h1{font-size:24px;margin:18px 0 4px} h2{font-size:19px;margin:28px 0 6px;border-bottom:2px solid #dde}
+h3{font-size:15px;margin:16px 0 4px} p.lead{color:#555;margin:2px 0 10px}
+nav a{margin-right:14px} .cards{display:flex;flex-wrap:wrap;gap:10px;margin:12px 0}
+.card{background:#f4f6f8;border-radius:6px;padding:8px 14px;min-width:120px}
+.card b{display:block;font-size:22px} .card span{font-size:12px;color:#555}
+table{border-collapse:collapse;font-size:13px;margin:6px 0 12px} td,th{border:1px solid #ccc;padding:3px 7px}
+th{background:#eef;text-align:left} td.num{text-align:right;font-variant-numeric:tabular-nums}
+.late{color:#b00} details{margin:4px 0} summary{cursor:pointer} .note{font-size:12px;color:#666}
+.scroll{overflow-x:auto}
+"""
+
+
+def _n(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return f"{v:,.1f}" if not v.is_integer() else f"{int(v):,}"
+    return f"{v:,}" if isinstance(v, int) else str(v)
+
+
+def _table(header: list[str], rows: list[list], numeric_from: int = 1) -> str:
+    out = ["<table><tr>" + "".join(f"<th>{escape(h)}</th>" for h in header) + "</tr>"]
+    for row in rows:
+        cells = []
+        for i, v in enumerate(row):
+            if isinstance(v, tuple):  # (html, already escaped)
+                cells.append(f"<td>{v[0]}</td>")
+            elif i >= numeric_from and isinstance(v, int | float):
+                cells.append(f'<td class="num">{_n(v)}</td>')
+            else:
+                cells.append(f"<td>{escape(_n(v))}</td>")
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    out.append("</table>")
+    return "".join(out)
+
+
+def _link(href: str, text: str) -> tuple:
+    return (f'<a href="{escape(href)}" rel="noreferrer">{escape(text)}</a>',)
+
+
+def render(rows: list[dict], *, today: dt.date, review_href=None, filters: str = "",
+           source: str = "", generated: dt.datetime | None = None, crawls: list[dict] | None = None
+           ) -> str:
+    """The report over ``rows`` (reports projected to :data:`summary.FIELDS`).
+
+    ``review_href(url)`` gives the link to a report's review page (None: link the source URL).
+    """
+    review_href = review_href or (lambda url: url)
+    distinct = summary.distinct(rows)
+    bad_rows = [r for r in rows if failing(r)]
+    crossyear_bad = sum(1 for r in rows for c in r.get("crossyear_checks") or [] if not c["ok"])
+    organs = {r.get("organ") for r in distinct if r.get("organ")}
+    years = sorted({r["year"] for r in distinct if r.get("year")})
+    head = [
+        ("reports stored", len(rows)), ("distinct reports", len(distinct)),
+        ("publishing organs", len(organs)), ("portals", len({r.get("site") for r in rows})),
+        ("years", f"{years[0]}–{years[-1]}" if years else "–"),
+        ("reports failing a check", len(bad_rows)), ("cross-year checks failing", crossyear_bad),
+    ]
+    parts = [f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Government information disclosure annual reports · 政府信息公开工作年度报告</title>
+<style>{STYLE}</style></head><body>
+<h1>Government information disclosure annual reports</h1>
+<p class="lead">政府信息公开工作年度报告 · {escape(filters or 'all stored reports')} ·
+{escape(source)} · generated {escape((generated or dt.datetime.now()).strftime('%Y-%m-%d %H:%M'))}</p>
+<nav><a href="#coverage">Coverage</a><a href="#timeliness">Timeliness</a>
+<a href="#checks">Failing checks</a><a href="#totals">Totals</a><a href="#about">About</a></nav>
+<div class="cards">"""]
+    for label, value in head:
+        parts.append(f'<div class="card"><b>{escape(_n(value))}</b><span>{escape(label)}</span></div>')
+    parts.append("</div>")
+    if not rows:
+        parts.append("<p>No report matches. Crawl first (<code>scrapy crawl reports</code>) or "
+                     "check the filters and the store (<code>--data-dir</code>).</p>")
+    parts += [_coverage(rows), _timeliness(rows, today, review_href), _checks(rows, review_href),
+              _totals(rows), _about(crawls)]
+    parts.append("</body></html>\n")
+    return "".join(parts)
+
+
+def _coverage(rows) -> str:
+    provinces, years, counts = summary.coverage(rows)
+    sites, site_years, per_site = summary.site_years(rows)
+    out = ['<h2 id="coverage">Coverage</h2><p class="lead">Distinct reports per province and '
+           "statistics year (copies of one report on several portals count once).</p>"]
+    if provinces:
+        out.append('<div class="scroll">' + svg.heat_grid(provinces, years, counts,
+                                                          title="reports per province and year")
+                   + "</div>")
+    if sites:
+        out.append("<h3>Reports per portal and year</h3><p class=note>Every copy counted: what each "
+                   "portal publishes.</p>")
+        out.append(_table(["portal", *map(str, site_years), "total"],
+                          [[s, *(per_site.get((s, y), 0) for y in site_years),
+                            sum(per_site.get((s, y), 0) for y in site_years)] for s in sites]))
+    return "".join(out)
+
+
+def _timeliness(rows, today, review_href) -> str:
+    assessed, missing = summary.timeliness_table(rows, today)
+    years = sorted({a["year"] for a in assessed if a["year"]})
+    series = {name: [sum(1 for a in assessed if a["year"] == y and _STATUS_NAMES[a["status"]] == name)
+                     for y in years] for name in STATUS_COLORS}
+    out = ['<h2 id="timeliness">Timeliness</h2><p class="lead">Under the Regulations on Open '
+           "Government Information, art. 49, a department publishes its report on the previous year "
+           "by 31 January and a people's government at or above county level by 31 March. "
+           "Publication date as the page shows it.</p>"]
+    if years:
+        out.append(svg.stacked_bars([str(y) for y in years], series, STATUS_COLORS,
+                                    title="publication status per statistics year"))
+    late = sorted((a for a in assessed if a["status"] == "late"), key=lambda a: -a["days_late"])
+    out.append(f"<h3>Late ({len(late)})</h3>")
+    out.append(_table(["organ", "year", "published", "deadline", "days late", "page"],
+                      [[a["organ"], str(a["year"]), str(a["published_at"]), str(a["deadline"]),
+                        a["days_late"], _link(a["url"], "source")] for a in late], numeric_from=4)
+               if late else "<p>None.</p>")
+    odd = [a for a in assessed if a["status"] in ("undated", "early")]
+    out.append(f"<details><summary>Undated or dated before the year ended ({len(odd)})</summary>"
+               + _table(["organ", "year", "date on page", "page"],
+                        [[a["organ"], str(a["year"]), str(a["published_at"] or "—"),
+                          _link(review_href(a["url"]), "review")] for a in odd]) + "</details>")
+    out.append(f"<h3>Missing ({len(missing)})</h3><p class=note>An organ that published for an "
+               "earlier year but has no report in the store for a year whose deadline has passed "
+               f"(as of {today}): not published, or not found by the crawl.</p>")
+    if missing:
+        out.append(_table(["organ", "year missing", "deadline", "last report found"],
+                          [[m["organ"], str(m["year"]), str(m["deadline"]),
+                            _link(m["last_url"], str(m["last_year"]))] for m in missing]))
+    return "".join(out)
+
+
+def _checks(rows, review_href) -> str:
+    by_site = summary.failing_by_site(rows)
+    rules = summary.failing_rules(rows)
+    out = ['<h2 id="checks">Failing checks</h2><p class="lead">A failing check is the report\'s own '
+           "arithmetic (or its figures against the same organ's previous report) not adding up: "
+           "data about the report, not a reading error. Open a report's review to see its source "
+           "page beside the parsed tables, the cells at fault highlighted.</p>"]
+    if rules:
+        out.append(_table(["rule", "failing checks"], sorted(rules.items())))
+    for site, organs in sorted(by_site.items()):
+        n = sum(len(v) for v in organs.values())
+        out.append(f"<h3>{escape(site)} · {n} report(s)</h3>")
+        lines = []
+        for organ, reports in sorted(organs.items()):
+            for row, bad in reports:
+                first = True
+                for c in bad:
+                    lines.append([organ if first else "", str(row.get("year") or "") if first else "",
+                                  c["rule"], str(c["where"]), c["expected"], c["actual"],
+                                  _link(review_href(row["url"]), "review") if first else ("",)])
+                    first = False
+        out.append(_table(["organ", "year", "rule", "where", "expected", "on the page", ""],
+                          lines, numeric_from=4))
+    if not by_site:
+        out.append("<p>No failing check.</p>")
+    return "".join(out)
+
+
+def _totals(rows) -> str:
+    per_year = summary.totals(rows)
+    years = sorted(y for (y,) in per_year)
+    names = [name for name, _ in summary.HEADLINES]
+    out = ['<h2 id="totals">Totals</h2><p class="lead">Sums over distinct reports that give the '
+           "figure (a report without tables adds nothing).</p>"]
+    if years:
+        out.append(svg.grouped_bars([str(y) for y in years],
+                                    {n: [per_year[(y,)][n] for y in years] for n in names},
+                                    title="headline totals per year"))
+        out.append(_table(["year", "reports", *names],
+                          [[str(y), per_year[(y,)]["reports"], *(per_year[(y,)][n] for n in names)]
+                           for y in years]))
+    per_prov = summary.totals(rows, by_province=True)
+    if per_prov:
+        out.append("<h3>Per province and year</h3>")
+        out.append(_table(["province", "year", "reports", *names],
+                          [[p, str(y), v["reports"], *(v[n] for n in names)]
+                           for (p, y), v in sorted(per_prov.items(), key=lambda kv: (kv[0][0], kv[0][1]))],
+                          numeric_from=2))
+    return "".join(out)
+
+
+def _about(crawls) -> str:
+    out = ['<h2 id="about">About these figures</h2><p class="note">Reports are read from the '
+           "portals' own pages; every cell keeps its raw text in the store. Codebook: "
+           "<code>codebook.csv</code> beside every export.</p>"]
+    if crawls:
+        out.append("<h3>Recent crawls</h3>")
+        out.append(_table(["started", "status", "sites", "pages", "new reports", "challenges"],
+                          [[str(c.get("started_at") or ""), c.get("status", ""), c.get("sites", ""),
+                            c.get("pages", 0), c.get("new", 0), c.get("challenges", 0)]
+                           for c in crawls], numeric_from=3))
+    return "".join(out)
