@@ -892,7 +892,9 @@ def _entry(e: dict) -> tuple[dict, bytes]:
 
 def _is_litemongo(path: Path) -> bool:
     """Was this collection file written by litemongo (a ``documents`` table of BSON)?"""
-    conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+    from crawler.store.embedded import _read_only
+
+    conn = _read_only(path, timeout=5.0)  # immutable where a read-only directory needs it
     try:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     finally:

@@ -908,7 +908,7 @@ class Client:
                 coll.close()
 
 
-def _read_only(path: Path, timeout: float) -> sqlite3.Connection:
+def _read_only(path: Path, timeout: float = 30.0) -> sqlite3.Connection:
     """``path`` opened read-only: ``mode=ro``, or ``immutable`` where SQLite cannot make the
     shared-memory file a WAL database needs (a directory nobody may write: nothing can be
     writing to it either)."""
