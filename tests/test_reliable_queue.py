@@ -21,7 +21,7 @@ from crawler.reliable_queue import Queue, member_of
 from demo import portal as demo_portal
 
 QUEUE = "govreports:"
-REPORTS = 80
+REPORTS = 120
 
 
 @pytest.fixture
@@ -170,11 +170,11 @@ def test_repeated_kill_9_loses_no_report_and_duplicates_none(portal, redis_db, t
     import redis
 
     client = redis.Redis.from_url(redis_db)
-    portal.delay = 0.25  # slow enough that kills land mid-crawl
+    portal.delay = 0.3  # slow enough that kills land mid-crawl
     env = env_for(redis_db, tmp_path)
     assert scrapy(portal, env, "enqueue", "--url", f"{portal.base_url}/bench/index.html"
                   ).returncode == 0
-    workers = Workers(portal, env, tmp_path, "-s", "SITE_CONCURRENCY=4", "-s", "SITE_DELAY=0",
+    workers = Workers(portal, env, tmp_path, "-s", "SITE_CONCURRENCY=2", "-s", "SITE_DELAY=0",
                       "-s", "CONCURRENT_REQUESTS=4", "-s", "ROBOTSTXT_OBEY=0")
     steady = [workers.start() for _ in range(2)]
     victim = workers.start()
