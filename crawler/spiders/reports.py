@@ -545,8 +545,10 @@ class ReportsSpider(scrapy.Spider):
     def _next_attachment(self, response, item: PageItem, pending: list[str]):
         if not pending:
             return item
+        # Never filtered as a duplicate: the request carries its page's item, and a file that
+        # several pages link (one PDF behind a report's HTML pages) must reach each of them.
         return self._follow(response, pending[0], self.parse_attachment,
-                            errback=self._attachment_failed,
+                            errback=self._attachment_failed, dont_filter=True,
                             meta={M.REPORT_ITEM: item, M.PENDING_ATTACHMENTS: pending[1:]})
 
     def parse_attachment(self, response):
