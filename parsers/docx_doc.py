@@ -65,7 +65,7 @@ class _Walk:
     def walk(self, parent) -> None:
         for child in parent.iterchildren():
             self.elements += 1
-            if self.elements > limits.MAX_DOCX_ELEMENTS or len(self.blocks) > limits.MAX_BLOCKS:
+            if self.elements > limits.MAX_DOCX_ELEMENTS or len(self.blocks) >= limits.MAX_BLOCKS:
                 raise _Cut(f"document cut: read the first {len(self.blocks)} blocks "
                            f"({self.elements} elements; limits {limits.MAX_BLOCKS} blocks, "
                            f"{limits.MAX_DOCX_ELEMENTS} elements)")

@@ -93,6 +93,7 @@ class Budget:
     def __init__(self):
         self.content = self.objects = 0
         self.page_content = self.page_objects = 0
+        self.crossings = 0  # of rules given to the table finder (see parsers.pdf_doc)
 
     def new_page(self) -> None:
         self.page_content = self.page_objects = 0

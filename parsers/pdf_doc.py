@@ -103,7 +103,7 @@ def read_pdf(body: bytes) -> tuple[Document, dict, list[str]]:
     for number, page in enumerate(pages, 1):
         try:
             page_layout(page, budget)
-            page_items, chars = _read_page(page, number, warnings)
+            page_items, chars = _read_page(page, number, warnings, budget)
             if chars < _SCAN_CHARS and page.images:
                 scanned.append(number)
         except TooMuch as exc:
@@ -177,16 +177,25 @@ def _why(exc: Exception) -> str:
 
 # --- one page ------------------------------------------------------------------------------
 
-def _read_page(page, number: int, warnings: list[str]) -> tuple[list[_Item], int]:
+def _read_page(page, number: int, warnings: list[str], budget) -> tuple[list[_Item], int]:
     height = page.height or 1.0
     items: list[_Item] = []
     boxes: list[tuple] = []
     rules = len(page.rects) + len(page.lines) + len(page.curves)
+    crossings = _crossings(page) if rules <= limits.MAX_PAGE_RULES else 0
+    why = None
     if rules > limits.MAX_PAGE_RULES:
-        warnings.append(f"PDF page {number}: tables not looked for, {rules} ruling objects "
-                        f"(limit {limits.MAX_PAGE_RULES}); read from the text layer")
+        why = f"{rules} ruling objects (limit {limits.MAX_PAGE_RULES})"
+    elif crossings > limits.MAX_PAGE_CROSSINGS:
+        why = f"its rules may cross {crossings} times (limit {limits.MAX_PAGE_CROSSINGS})"
+    elif budget.crossings + crossings > limits.MAX_PDF_CROSSINGS:
+        why = f"the document's rules cross over {limits.MAX_PDF_CROSSINGS} times"
+    if why:
+        warnings.append(f"PDF page {number}: tables not looked for, {why}; read from the text "
+                        f"layer")
         tables = []
     else:
+        budget.crossings += crossings
         tables = page.find_tables()
     for table in tables:
         for item in _table_runs(table, number, warnings):
@@ -216,6 +225,23 @@ def _read_page(page, number: int, warnings: list[str]) -> tuple[list[_Item], int
             items.append(_Item(number, top, bottom, x0, x1, size, text=text, band=band))
     items.sort(key=lambda it: it.top)
     return items, len(page.chars)
+
+
+def _crossings(page) -> int:
+    """How many times the page's rules may cross, once pdfplumber has snapped and joined them
+    as its table finder does (horizontal x vertical): the finder's work grows with it."""
+    from pdfplumber.table import TableSettings, merge_edges
+
+    s = TableSettings.resolve(None)
+    edges = merge_edges(page.edges, s.snap_x_tolerance, s.snap_y_tolerance,
+                        s.join_x_tolerance, s.join_y_tolerance)
+    horizontal = vertical = 0
+    for e in edges:
+        if e["orientation"] == "h" and e["x1"] - e["x0"] >= s.edge_min_length:
+            horizontal += 1
+        elif e["orientation"] == "v" and e["bottom"] - e["top"] >= s.edge_min_length:
+            vertical += 1
+    return horizontal * vertical
 
 
 def _inside(word: dict, boxes: list[tuple]) -> bool:

@@ -469,7 +469,8 @@ def _stream(data: bytes | Deflated, extra: str = "") -> bytes:
 _FONT = b"<</Type /Font /Subtype /Type1 /BaseFont /Helvetica>>"
 
 
-def _one_page(content: bytes | Deflated, keep_real_pages: bool = True, forms=None) -> bytes:
+def _one_page(content: bytes | Deflated, keep_real_pages: bool = True, forms=None,
+              size: tuple[int, int] = (595, 842)) -> bytes:
     def objects_for(first):
         font, stream = first, first + 1
         objects = {font: _FONT, stream: _stream(content)}
@@ -479,7 +480,7 @@ def _one_page(content: bytes | Deflated, keep_real_pages: bool = True, forms=Non
                                                    f"/BBox [0 0 595 842] /Resources "
                                                    f"<</Font <</F1 {font} 0 R>>>>")
             xobjects += f"/X{i} {first + 2 + i} 0 R "
-        page = (f"/MediaBox [0 0 595 842] /Contents {stream} 0 R /Resources "
+        page = (f"/MediaBox [0 0 {size[0]} {size[1]}] /Contents {stream} 0 R /Resources "
                 f"<</Font <</F1 {font} 0 R>> /XObject <<{xobjects}>>>>")
         return objects, [page]
 
@@ -511,28 +512,64 @@ def pdf_chars_20k_per_page_40():
     return append_pages(objects_for)
 
 
-def pdf_rects_5000():
-    # A 50 x 100 grid of ruled cells, each with a number: pdfplumber's table finder at work.
+def _ruled_grid(rows: int, cols: int) -> bytes:
+    """A page of ``rows`` x ``cols`` ruled cells, each a rectangle holding a number."""
     ops = [b"0.2 w"]
-    for r in range(100):
-        for c in range(50):
+    for r in range(rows):
+        for c in range(cols):
             ops.append(b"%d %d 11 8 re S" % (20 + 11 * c, 20 + 8 * r))
     ops.append(b"BT /F1 4 Tf")
-    for r in range(100):
-        for c in range(50):
+    for r in range(rows):
+        for c in range(cols):
             ops.append(b"1 0 0 1 %d %d Tm (%d) Tj" % (22 + 11 * c, 22 + 8 * r, r + c))
     ops.append(b"ET")
     return _one_page(deflate(b"\n".join(ops)))
 
 
-def pdf_lines_3000():
-    # 1,500 horizontal and 1,500 vertical rules crossing: 2 million intersections.
+def pdf_rects_2500():
+    # 2,500 ruled cells: beyond the rules limit, the page is read from its text layer.
+    return _ruled_grid(50, 50)
+
+
+def pdf_rects_1900():
+    # 1,900 ruled cells: within the limit, pdfplumber's table finder at work on all of them.
+    return _ruled_grid(38, 50)
+
+
+def _crossing_lines(n: int) -> bytes:
+    """A page (the largest a PDF may have, 200 inches square) of ``n`` horizontal and ``n``
+    vertical rules 14 pt apart (beyond pdfplumber's snapping): n^2 intersections."""
     ops = [b"0.1 w"]
-    for i in range(1500):
-        y, x = 20 + i * 0.5, 20 + i * 0.37
-        ops.append(b"20 %.2f m 575 %.2f l S" % (y, y))
-        ops.append(b"%.2f 20 m %.2f 800 l S" % (x, x))
-    return _one_page(deflate(b"\n".join(ops)))
+    for i in range(n):
+        at = 20 + i * 14
+        ops.append(b"20 %d m 14380 %d l S" % (at, at))
+        ops.append(b"%d 20 m %d 14380 l S" % (at, at))
+    return _one_page(deflate(b"\n".join(ops)), size=(14400, 14400))
+
+
+def pdf_lines_3000():
+    # 1,500 horizontal and 1,500 vertical rules: beyond the rules limit.
+    return _crossing_lines(1500)
+
+
+def pdf_lines_1990():
+    # 995 + 995 rules, within the rules limit: a million crossings for the table finder.
+    return _crossing_lines(995)
+
+
+def pdf_lines_126_x40():
+    # 40 pages of 3,969 crossings each: the document's crossing budget cuts the table finder.
+    content = _stream(deflate(b"\n".join(
+        [b"0.1 w"] + [b"20 %d m 900 %d l S\n%d 20 m %d 900 l S" % (20 + i * 14, 20 + i * 14,
+                                                                  20 + i * 14, 20 + i * 14)
+                      for i in range(63)])))
+    return append_pages(lambda first: ({first: content},
+                                       [f"/MediaBox [0 0 920 920] /Contents {first} 0 R"] * 40))
+
+
+def pdf_lines_126():
+    # 63 + 63 rules: 3,969 crossings, just within the limit: the table finder at work.
+    return _crossing_lines(63)
 
 
 def pdf_content_bomb():
@@ -715,8 +752,12 @@ CASES = {
     "pdf_pages_5000": (pdf_pages_5000, "pages"),
     "pdf_chars_100k_one_page": (pdf_chars_100k_one_page, "not read"),
     "pdf_chars_20k_per_page_40": (pdf_chars_20k_per_page_40, "cut"),
-    "pdf_rects_5000": (pdf_rects_5000, "ruling"),
+    "pdf_rects_2500": (pdf_rects_2500, "ruling"),
+    "pdf_rects_1900": (pdf_rects_1900, None),
     "pdf_lines_3000": (pdf_lines_3000, "ruling"),
+    "pdf_lines_1990": (pdf_lines_1990, "cross"),
+    "pdf_lines_126": (pdf_lines_126, None),
+    "pdf_lines_126_x40": (pdf_lines_126_x40, "document's rules cross"),
     "pdf_content_bomb": (pdf_content_bomb, "not read"),
     "pdf_operators_10m": (pdf_operators_10m, "not read"),
     "pdf_form_amplified": (pdf_form_amplified, "not read"),

@@ -229,6 +229,9 @@ def run_case(name: str) -> dict:
     return {"case": name, "bytes": len(body), "seconds": round(elapsed, 3),
             "cpu_seconds": round(cpu, 3),
             "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            # LibreOffice, for the formats it converts (its own process).
+            "child_max_rss_mb": round(
+                resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
             "record_bytes": len(text), "template": record["template"],
             "kind": record["source"]["kind"], "tables": sorted(record["tables"]),
             "warnings": record["warnings"], "out_of_int64": too_big}

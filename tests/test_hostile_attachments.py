@@ -30,7 +30,7 @@ RUNNER = ROOT / "tests" / "hostile_cases.py"
 DOCX = ROOT / "fixtures" / "attachments" / "r003.docx"
 #: Cases whose real report (r005.pdf, r003.docx, r003.xlsx) sits beside the hostile part:
 #: the part is cut or refused, the report is read in full.
-BESIDE = {"pdf_rects_5000": R005, "pdf_lines_3000": R005, "pdf_content_bomb": R005,
+BESIDE = {"pdf_rects_2500": R005, "pdf_rects_1900": R005, "pdf_lines_3000": R005, "pdf_lines_1990": R005, "pdf_lines_126": R005, "pdf_content_bomb": R005,
           "pdf_operators_10m": R005, "pdf_form_amplified": R005, "pdf_form_bomb": R005,
           "pdf_chars_100k_one_page": R005, "docx_nested_tables_80": DOCX,
           "docx_grid_bomb": DOCX, "xlsx_formatting_max_row": XLSX,
