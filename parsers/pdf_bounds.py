@@ -7,8 +7,9 @@ limits of :mod:`parsers.limits`:
 
 - **Inflation**: :func:`install` puts a stand-in for the ``zlib`` module into
   ``pdfminer.pdftypes`` (the only place pdfminer inflates), whose ``decompress`` and
-  ``decompressobj`` stop at ``MAX_PDF_STREAM`` bytes and raise :class:`TooMuch`. There is
-  no hook for this in pdfminer: without it a 2 MB stream inflates to 2 GB.
+  ``decompressobj`` stop at ``MAX_PDF_STREAM`` bytes and raise :class:`TooMuch`, and bounded
+  versions of its LZW and RunLength decoders (which expand up to about 1,300 and 128 times).
+  There is no hook for this in pdfminer: without it a 2 MB stream inflates to 2 GB.
 - **Interpretation and drawing**: :func:`page_layout` interprets one page with an
   interpreter that counts the content bytes it runs (``MAX_PAGE_CONTENT`` per page,
   ``MAX_PDF_CONTENT`` per document, each invocation of a form counted again) and a device
@@ -22,6 +23,7 @@ it is given to the page as its cached layout.
 from __future__ import annotations
 
 import functools
+import io
 import zlib
 
 from . import limits
@@ -49,7 +51,7 @@ class _Inflater:
         out = self._d.decompress(data, room)
         self._out += len(out)
         if self._out > limits.MAX_PDF_STREAM:
-            raise TooMuch(f"a stream inflates beyond {limits.MAX_PDF_STREAM} bytes")
+            raise _too_much()
         return out
 
     def flush(self, *args) -> bytes:
@@ -79,12 +81,43 @@ class _BoundedZlib:
         return getattr(zlib, name)
 
 
+def _too_much() -> TooMuch:
+    return TooMuch(f"a stream inflates beyond {limits.MAX_PDF_STREAM} bytes")
+
+
+def _lzwdecode(data: bytes) -> bytes:
+    from pdfminer.lzw import LZWDecoder
+
+    out, size = [], 0
+    for chunk in LZWDecoder(io.BytesIO(data)).run():
+        size += len(chunk)
+        if size > limits.MAX_PDF_STREAM:
+            raise _too_much()
+        out.append(chunk)
+    return b"".join(out)
+
+
+def _rldecode(data: bytes) -> bytes:
+    from pdfminer.runlength import rldecode
+
+    if len(data) * 128 > limits.MAX_PDF_STREAM:  # could pass the limit: add up the runs first
+        size, i = 0, 0
+        while i < len(data) and data[i] != 128:
+            size += data[i] + 1 if data[i] < 128 else 257 - data[i]
+            if size > limits.MAX_PDF_STREAM:
+                raise _too_much()
+            i += data[i] + 2 if data[i] < 128 else 2
+    return rldecode(data)
+
+
 def install() -> None:
     """Bound pdfminer's inflation (idempotent)."""
     from pdfminer import pdftypes
 
     if not isinstance(pdftypes.zlib, _BoundedZlib):
         pdftypes.zlib = _BoundedZlib()
+        pdftypes.lzwdecode = _lzwdecode
+        pdftypes.rldecode = _rldecode
 
 
 class Budget:

@@ -470,10 +470,10 @@ _FONT = b"<</Type /Font /Subtype /Type1 /BaseFont /Helvetica>>"
 
 
 def _one_page(content: bytes | Deflated, keep_real_pages: bool = True, forms=None,
-              size: tuple[int, int] = (595, 842)) -> bytes:
+              size: tuple[int, int] = (595, 842), stream_source: bytes | None = None) -> bytes:
     def objects_for(first):
         font, stream = first, first + 1
-        objects = {font: _FONT, stream: _stream(content)}
+        objects = {font: _FONT, stream: stream_source or _stream(content)}
         xobjects = ""
         for i, form in enumerate(forms or ()):
             objects[first + 2 + i] = _stream(form, f"/Type /XObject /Subtype /Form "
@@ -593,6 +593,44 @@ def pdf_form_bomb():
     chunk = b"BT /F1 1 Tf (abcdefgh) Tj ET\n" * 20_000
     form = deflate_bomb(b"", chunk, 1024 * 1024 * 1024 // len(chunk), b"")
     return _one_page(deflate(b"/X0 Do\n"), forms=[form])
+
+
+def lzw_zeros(cycles: int) -> bytes:
+    """LZW (PDF's LZWDecode, early change) of a long run of zero bytes: each code names a
+    string one byte longer than the last, so a full table of 4,096 codes (about 5.5 KB)
+    stands for 7 MB; then a clear code, and again."""
+    codes: list[tuple[int, int]] = [(256, 9)]
+    for _ in range(cycles):
+        codes.append((0, 9))
+        width = 9
+        for code in range(258, 4096):
+            codes.append((code, width))
+            if code + 1 in (511, 1023, 2047):  # the table reached a width's end
+                width += 1
+        codes.append((256, 12))
+    bits = value = 0
+    out = bytearray()
+    for code, width in codes:
+        value = (value << width) | code
+        bits += width
+        while bits >= 8:
+            bits -= 8
+            out.append((value >> bits) & 0xFF)
+        value &= (1 << bits) - 1
+    if bits:
+        out.append((value << (8 - bits)) & 0xFF)
+    return bytes(out)
+
+
+def pdf_lzw_bomb():
+    # 1 GB of LZW-encoded content from 800 KB.
+    return _one_page(b"", stream_source=_stream(lzw_zeros(146), "/Filter /LZWDecode"))
+
+
+def pdf_runlength_bomb():
+    # RunLength: 2 bytes stand for 128; 16 MB for 1 GB.
+    data = b"\x81\x20" * (8 * 1024 * 1024) + b"\x80"
+    return _one_page(b"", stream_source=_stream(data, "/Filter /RunLengthDecode"))
 
 
 def pdf_truncated_half():
@@ -762,6 +800,8 @@ CASES = {
     "pdf_operators_10m": (pdf_operators_10m, "not read"),
     "pdf_form_amplified": (pdf_form_amplified, "not read"),
     "pdf_form_bomb": (pdf_form_bomb, "not read"),
+    "pdf_lzw_bomb": (pdf_lzw_bomb, "inflates beyond"),
+    "pdf_runlength_bomb": (pdf_runlength_bomb, "inflates beyond"),
     "pdf_truncated_half": (pdf_truncated_half, None),
     "pdf_truncated_header": (pdf_truncated_header, None),
     "pdf_corrupt_bytes": (pdf_corrupt_bytes, None),
