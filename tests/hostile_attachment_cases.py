@@ -324,6 +324,15 @@ def xlsx_cells_1m():
     return _xlsx_with(xl__worksheets__sheet1_xml=deflate(head + rows + extra.encode() + tail, 1))
 
 
+def xlsx_cells_29k():
+    # 1,480 rows of 20 numbers after the report: just within the sheet's cell limit.
+    head, rows, tail = _sheet_parts()
+    extra = "".join(f'<row r="{r}">' + "".join(f'<c r="{col}{r}"><v>{r + i}</v></c>'
+                                               for i, col in enumerate("ABCDEFGHIJKLMNOPQRST"))
+                    + "</row>" for r in range(200, 1680))
+    return _xlsx_with(xl__worksheets__sheet1_xml=deflate(head + rows + extra.encode() + tail, 1))
+
+
 def xlsx_shared_strings_600k():
     # The report's own strings, then 600,000 more nobody uses (13 MB of XML).
     sst = members_of(XLSX)["xl/sharedStrings.xml"]
@@ -781,6 +790,7 @@ CASES = {
     "docx_corrupt_xml": (docx_corrupt_xml, "could not be opened"),
     "xlsx_bomb_sheet": (xlsx_bomb_sheet, "not read"),
     "xlsx_cells_1m": (xlsx_cells_1m, "not read"),
+    "xlsx_cells_29k": (xlsx_cells_29k, None),
     "xlsx_shared_strings_600k": (xlsx_shared_strings_600k, "shared strings"),
     "xlsx_formatting_max_row": (xlsx_formatting_max_row, None),
     "xlsx_styled_cells_far": (xlsx_styled_cells_far, None),

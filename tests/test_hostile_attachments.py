@@ -34,7 +34,7 @@ BESIDE = {"pdf_rects_2500": R005, "pdf_rects_1900": R005, "pdf_lines_3000": R005
           "pdf_operators_10m": R005, "pdf_form_amplified": R005, "pdf_form_bomb": R005,
           "pdf_lzw_bomb": R005, "pdf_runlength_bomb": R005,
           "pdf_chars_100k_one_page": R005, "docx_nested_tables_80": DOCX,
-          "docx_grid_bomb": DOCX, "xlsx_formatting_max_row": XLSX,
+          "docx_grid_bomb": DOCX, "xlsx_formatting_max_row": XLSX, "xlsx_cells_29k": XLSX,
           "xlsx_styled_cells_far": XLSX, "xlsx_merge_bomb": XLSX}
 
 
