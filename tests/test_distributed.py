@@ -3,7 +3,6 @@ portal, through Scrapy's real engine."""
 
 from __future__ import annotations
 
-import os
 import signal
 import time
 
@@ -11,6 +10,7 @@ import pytest
 from conftest import DEMO_SITES as SITES
 from conftest import EXPECTED, path_of, stored
 from conftest import scrapy as run_scrapy
+from workers import env_for
 
 from demo import portal as demo_portal
 
@@ -25,22 +25,6 @@ def portal():
     p = demo_portal.serve(0)
     yield p
     p.shutdown()
-
-
-@pytest.fixture
-def redis_db(redis_url):
-    import redis
-
-    client = redis.Redis.from_url(redis_url)
-    client.flushdb()
-    yield redis_url
-    client.flushdb()
-
-
-def env_for(redis_url, data_dir):
-    env = dict(os.environ, REDIS_URL=redis_url, DATA_DIR=str(data_dir))
-    env.pop("MONGO_URI", None)
-    return env
 
 
 def scrapy(portal, env, *args, wait=True):

@@ -6,19 +6,16 @@ from __future__ import annotations
 import json
 import random
 import signal
-import subprocess
-import sys
 import time
 
 import pytest
-from conftest import DEMO_REGISTRY, EXPECTED, ROOT, path_of, stored
+from conftest import EXPECTED, path_of, stored
 from conftest import scrapy as run_scrapy
-from test_distributed import env_for
+from workers import QUEUE, Workers, env_for, left_in_redis, wait_for
 
 from crawler.reliable_queue import Queue, member_of
 from demo import portal as demo_portal
 
-QUEUE = "govreports:"
 REPORTS = 120
 
 
@@ -30,59 +27,8 @@ def portal():
     p.shutdown()
 
 
-@pytest.fixture
-def redis_db(redis_url):
-    import redis
-
-    client = redis.Redis.from_url(redis_url)
-    client.flushdb()
-    yield redis_url
-    client.flushdb()
-
-
 def scrapy(portal, env, *args):
     return run_scrapy(*args, portal=portal, env=env, timeout=120)
-
-
-class Workers:
-    """Worker processes whose logs go to files (a killed worker's pipe is never read)."""
-
-    def __init__(self, portal, env, logs, *settings):
-        self.portal, self.env, self.logs, self.settings = portal, env, logs, settings
-        self.started = 0
-
-    def start(self, *extra):
-        self.started += 1
-        log = (self.logs / f"worker{self.started}.log").open("w")
-        cmd = [sys.executable, "-m", "scrapy", "crawl", "reports",
-               "-s", f"SITES_REGISTRY={DEMO_REGISTRY}", "-s", f"SITES_BASE_URL={self.portal.base_url}",
-               "-s", "EMBEDDED_STORE_SHARED=1", "-s", "DOWNLOAD_DELAY=0",
-               "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "RETRY_BACKOFF_BASE=0.05",
-               "-s", "WORKER_HEARTBEAT_INTERVAL=0.5", "-s", "WORKER_HEARTBEAT_TTL=2",
-               "-s", "REDIS_IDLE_TIMEOUT=3", *self.settings, *extra]
-        return subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
-
-    def log(self, n: int) -> str:
-        return (self.logs / f"worker{n}.log").read_text(errors="replace")
-
-
-def wait_for(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def left_in_redis(client) -> dict:
-    """Everything that would mean unfinished work: pending, in flight, specs, runs going."""
-    out = {"pending": client.zcard(QUEUE + "pending"), "start": client.llen(QUEUE + "start"),
-           "runs": client.hgetall(QUEUE + "runs"), "data": client.hlen(QUEUE + "data")}
-    for key in client.scan_iter(QUEUE + "*inflight:*"):
-        out[key.decode()] = client.hlen(key) if b":start:" not in key else client.llen(key)
-    return {k: v for k, v in out.items() if v}
 
 
 def worker_of(client, pid: int) -> str | None:

@@ -145,7 +145,7 @@ def test_cluster_schedule_queues_due_crawls_once_for_the_workers(portal, redis_u
     """With REDIS_URL, two schedulers at once queue each due site once; a worker crawls them;
     the next scheduler pass records the runs finished, and a week on queues them again."""
     import redis
-    from test_reliable_queue import Workers, left_in_redis
+    from workers import Workers, left_in_redis
 
     client = redis.Redis.from_url(redis_url)
     client.flushdb()
