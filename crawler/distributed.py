@@ -4,7 +4,12 @@ When ``REDIS_URL`` is set (setting or environment), the ``reports`` spider runs 
 scrapy-redis: the scheduler's queue and the duplicate filter live in Redis (scrapy-redis's own
 dupefilter: Scrapy's breaks on it, see crawling.md §4), so every worker pulls from one crawl and
 no URL is fetched twice. Work is started with ``scrapy enqueue``, which pushes start specs
-(the arguments of :class:`crawler.crawlspec.CrawlSpec` for one site or start URL) onto a Redis list that idle workers pop.
+(the arguments of :class:`crawler.crawlspec.CrawlSpec` for one site or start URL, and the
+spec's run) onto a Redis list that idle workers take.
+
+The queue itself is :mod:`crawler.reliable_queue`: a request stays in flight for the worker that
+took it until its response is handled, and a dead worker's requests, start specs and
+politeness tokens are put back by the live ones.
 
 Per-site politeness holds across workers: :class:`SitePolitenessMiddleware` takes a token from
 a per-site Redis semaphore before each download (at most ``SITE_CONCURRENCY`` requests of a
@@ -15,7 +20,6 @@ adding workers adds throughput across sites, never load on one site.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import uuid
 
@@ -25,7 +29,6 @@ from crawler import meta as M
 
 logger = logging.getLogger(__name__)
 
-START_KEY = "govreports:start"
 SLOT_KEY = "govreports:site:%s"
 
 
@@ -38,10 +41,9 @@ def scrapy_redis_settings(url: str) -> dict:
     """The settings that put a crawl's queue and duplicate filter in Redis."""
     return {
         "REDIS_URL": url,
-        "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
-        "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
-        "SCHEDULER_PERSIST": True,  # a worker that stops leaves the queue to the others
-        "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",
+        # Our subclass of scrapy-redis's scheduler: its queue and duplicate filter are the
+        # reliable queue's (the filter is checked in the same script that queues).
+        "SCHEDULER": "crawler.reliable_queue.ReliableScheduler",
     }
 
 
@@ -70,26 +72,11 @@ def check(url: str, timeout: float = 3.0) -> None:
         client.close()
 
 
-class StartQueue:
-    """Start specs waiting for a worker: a Redis list of JSON objects."""
-
-    def __init__(self, server, key: str = START_KEY):
-        self.server, self.key = server, key
-
-    def push(self, spec: dict) -> None:
-        self.server.rpush(self.key, json.dumps(spec, ensure_ascii=False))
-
-    def pop(self) -> dict | None:
-        raw = self.server.lpop(self.key)
-        return json.loads(raw) if raw else None
-
-    def __len__(self) -> int:
-        return int(self.server.llen(self.key))
-
-
-# KEYS[1] = the site's key prefix; ARGV = token, now_ms, limit, delay_ms, ttl_ms.
-# Drops tokens whose holder died (past their ttl), then grants a token when fewer than `limit`
-# are held and `delay` has passed since the last grant; else answers how long to wait (ms).
+# KEYS[1] = the site's key prefix, KEYS[2] = the worker's set of sites it holds tokens on;
+# ARGV = token ("worker|random"), now_ms, limit, delay_ms, ttl_ms. Drops tokens past their ttl,
+# then grants a token when fewer than `limit` are held and `delay` has passed since the last
+# grant; else answers how long to wait (ms). A dead worker's tokens are freed long before
+# their ttl by the queue's recovery (crawler.reliable_queue), which finds them through KEYS[2].
 _ACQUIRE = """
 local active = KEYS[1] .. ':active'
 local last = KEYS[1] .. ':last'
@@ -100,6 +87,7 @@ local since = now - tonumber(redis.call('GET', last) or '0')
 local delay = tonumber(ARGV[4])
 if held < tonumber(ARGV[3]) and since >= delay then
   redis.call('ZADD', active, now + tonumber(ARGV[5]), ARGV[1])
+  redis.call('SADD', KEYS[2], KEYS[1])
   redis.call('SET', last, now)
   return 0
 end
@@ -111,8 +99,10 @@ return 50
 class SitePolitenessMiddleware:
     """Per-site concurrency and delay enforced across every worker, through Redis."""
 
-    def __init__(self, server, limit: int, delay: float, ttl: float, stats):
+    def __init__(self, server, worker: str, limit: int, delay: float, ttl: float, stats):
         self.server, self.limit, self.delay, self.ttl, self.stats = server, limit, delay, ttl, stats
+        self.worker = worker
+        self.held_key = f"govreports:tokens:{worker}"
         self.acquire = server.register_script(_ACQUIRE)
 
     @classmethod
@@ -120,9 +110,11 @@ class SitePolitenessMiddleware:
         url = redis_url(crawler.settings)
         if not url:
             raise NotConfigured("REDIS_URL not set")
-        s = crawler.settings
-        return cls(connect(url), s.getint("SITE_CONCURRENCY"), s.getfloat("SITE_DELAY"),
-                   s.getfloat("SITE_TOKEN_TTL"), crawler.stats)
+        from crawler.reliable_queue import worker_for
+
+        queue, s = worker_for(crawler), crawler.settings
+        return cls(queue.server, queue.worker, s.getint("SITE_CONCURRENCY"),
+                   s.getfloat("SITE_DELAY"), s.getfloat("SITE_TOKEN_TTL"), crawler.stats)
 
     def _now_ms(self) -> int:
         seconds, micros = self.server.time()  # one clock for all machines: Redis's
@@ -132,10 +124,10 @@ class SitePolitenessMiddleware:
         site = request.meta.get(M.SITE)
         if not site or M.SITE_TOKEN in request.meta:
             return None
-        token = uuid.uuid4().hex
+        token = f"{self.worker}|{uuid.uuid4().hex}"
         waited = 0
         while True:
-            wait = self.acquire(keys=[SLOT_KEY % site], args=[
+            wait = self.acquire(keys=[SLOT_KEY % site, self.held_key], args=[
                 token, self._now_ms(), self.limit, int(self.delay * 1000), int(self.ttl * 1000)])
             if int(wait) == 0:
                 break

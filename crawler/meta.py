@@ -54,3 +54,9 @@ COVER_URL = "cover_url"
 #: fetch (crawler.spiders.reports: a page is handed on with all its files).
 REPORT_ITEM = "report_item"
 PENDING_ATTACHMENTS = "pending_attachments"
+#: The crawl run a request belongs to (one enqueued start spec, or one ``scrapy crawl`` with
+#: targets); a distributed crawl's duplicate filter is per run (crawler.reliable_queue).
+RUN = "run"
+#: The reliable queue's entry a worker holds for a request it took from Redis, until the
+#: response is handled (crawler.reliable_queue).
+QUEUE_MEMBER = "queue_member"

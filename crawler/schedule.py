@@ -15,6 +15,13 @@ Each crawl writes its log to a file of its own (``log_dir/<site>-<time>.log``, n
 schedule state). Its outcome is read from the crawl's own stats (:mod:`crawler.analysis.crawls`):
 a crawl where every request failed is ``failed``, not ``finished``, and is due again after
 ``retry_failed`` rather than a whole cadence.
+
+With a :class:`ClusterLauncher` (``REDIS_URL`` set) a due crawl is not started here but queued
+as a start spec for the workers of the distributed crawl (:mod:`crawler.reliable_queue`), as one
+*run*; any scheduler process, on any machine, later sees the run done in Redis and records its
+end. A Redis lock per site, taken before the spec is queued and held until the run is
+recorded as done, keeps two schedulers from ever starting the same site; the state stays in
+the store as without Redis.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from pathlib import Path
 
 from crawler.analysis.crawls import outcome
 from crawler.crawlspec import CrawlSpec
+from crawler.reliable_queue import Queue, new_run
 from crawler.sites import Site
 from crawler.store import Store, utcnow
 
@@ -63,6 +71,43 @@ def _alive(pid: int | None) -> bool:
     return True
 
 
+# ARGV: lock key, holder. Deletes the lock only if this holder still has it.
+_UNLOCK = """
+if redis.call('GET', ARGV[1]) == ARGV[2] then return redis.call('DEL', ARGV[1]) end
+return 0
+"""
+
+
+class ClusterLauncher:
+    """Scheduled crawls as start specs for distributed workers, one run per site at a time."""
+
+    LOCK = "govreports:schedule:lock:%s"
+
+    def __init__(self, queue: Queue, lock_ttl: float = 24 * 3600):
+        self.queue, self.server = queue, queue.server
+        self.lock_ttl_ms = int(lock_ttl * 1000)
+        self._unlock = self.server.register_script(_UNLOCK)
+
+    def lock(self, site_id: str, run: str) -> bool:
+        return bool(self.server.set(self.LOCK % site_id, run, nx=True, px=self.lock_ttl_ms))
+
+    def unlock(self, site_id: str, run: str) -> None:
+        self._unlock(args=[self.LOCK % site_id, run])
+
+    def enqueue(self, site: Site, run: str) -> None:
+        self.queue.push_spec({**CrawlSpec(site_ids=(site.id,)).arguments(), "run": run})
+
+    def outcome(self, run: str) -> str | None:
+        """None while the run has work left; ``finished``; or ``interrupted`` when Redis knows
+        nothing of it (its spec was never queued, or Redis lost its data)."""
+        if self.server.hexists(self.queue.key("runs"), run):
+            return None
+        return "finished" if self.server.hexists(self.queue.key("finished"), run) else "interrupted"
+
+    def forget(self, run: str) -> None:
+        self.server.hdel(self.queue.key("finished"), run)
+
+
 @dataclass
 class Running:
     site: Site
@@ -75,8 +120,9 @@ class Scheduler:
     def __init__(self, store: Store, sites: list[Site], crawl_command: list[str], *,
                  env: dict | None = None, max_parallel: int = 2, cwd: str | None = None,
                  log_dir: str | os.PathLike | None = None,
-                 retry_failed: dt.timedelta = RETRY_FAILED):
-        self.store, self.sites = store, sites
+                 retry_failed: dt.timedelta = RETRY_FAILED,
+                 cluster: ClusterLauncher | None = None):
+        self.store, self.sites, self.cluster = store, sites, cluster
         self.crawl_command, self.env, self.cwd = crawl_command, env, cwd
         self.max_parallel = max_parallel
         self.log_dir = Path(log_dir) if log_dir else None
@@ -91,8 +137,8 @@ class Scheduler:
         lost = []
         for doc in self.store.running_schedules():
             run = doc["running"]
-            if doc["_id"] in self.running:
-                continue
+            if doc["_id"] in self.running or "run" in run:
+                continue  # ours, or a cluster run (reaped through Redis)
             if run.get("host") == self.host and not _alive(run.get("pid")):
                 self.store.set_schedule_state(doc["_id"], running=None, last_status="interrupted",
                                               last_finished=utcnow())
@@ -101,9 +147,9 @@ class Scheduler:
             logger.warning("interrupted runs found after a restart: %s", ", ".join(lost))
         return lost
 
-    def due(self, now: dt.datetime) -> list[Site]:
+    def due(self, now: dt.datetime, sites: list[Site] | None = None) -> list[Site]:
         out = []
-        for site in self.sites:
+        for site in self.sites if sites is None else sites:
             doc = self.store.schedule_state(site.id)
             if doc.get("running") or site.id in self.running:
                 continue  # never overlap a site's own crawl
@@ -117,7 +163,11 @@ class Scheduler:
 
     # --- runs -----------------------------------------------------------------------------
 
-    def start(self, site: Site, now: dt.datetime) -> None:
+    def start(self, site: Site, now: dt.datetime) -> bool:
+        """Start (or, in a cluster, queue) the crawl of ``site``; False when another scheduler
+        holds the site."""
+        if self.cluster is not None:
+            return self._enqueue(site, now)
         arguments = CrawlSpec(site_ids=(site.id,)).arguments()
         cmd = [*self.crawl_command, *(a for k, v in arguments.items() for a in ("-a", f"{k}={v}"))]
         started = utcnow()
@@ -133,9 +183,42 @@ class Scheduler:
                                                "started_at": started})
         self.running[site.id] = Running(site, process, started, log)
         logger.info("started the crawl of %s (pid %d), log %s", site.id, process.pid, log)
+        return True
+
+    def _enqueue(self, site: Site, now: dt.datetime) -> bool:
+        run = new_run(site.id)
+        if not self.cluster.lock(site.id, run):
+            return False  # another scheduler is starting it, or its run is going
+        if not self.due(now, [site]):  # it may have been started and reaped meanwhile
+            self.cluster.unlock(site.id, run)
+            return False
+        # Queued before it is recorded: a scheduler dying in between leaves a crawl that runs
+        # (and a lock that expires), never a recorded run that nobody crawls.
+        self.cluster.enqueue(site, run)
+        self.store.set_schedule_state(site.id, last_started=now, running={
+            "run": run, "host": self.host, "started_at": utcnow()})
+        logger.info("queued the crawl of %s for the workers (run %s)", site.id, run)
+        return True
+
+    def reap_cluster(self) -> int:
+        """Record the cluster runs that are done (whoever queued them) and free their sites."""
+        finished = 0
+        for doc in self.store.running_schedules():
+            run = doc["running"].get("run")
+            status = self.cluster.outcome(run) if run else None
+            if status is None:
+                continue  # going on, or a local crawl (its own scheduler reaps it)
+            self.store.set_schedule_state(doc["_id"], running=None, last_finished=utcnow(),
+                                          last_status=status)
+            self.cluster.unlock(doc["_id"], run)
+            self.cluster.forget(run)
+            finished += 1
+        return finished
 
     def reap(self, wait: bool = False) -> int:
         """Record finished runs; with ``wait``, wait for all. Returns how many finished."""
+        if self.cluster is not None:
+            return self.reap_cluster()
         finished = 0
         for site_id, run in list(self.running.items()):
             code = run.process.wait() if wait else run.process.poll()
@@ -166,16 +249,20 @@ class Scheduler:
         self.recover()  # crawls left by an earlier scheduler process finish on their own
         started = []
         for site in self.due(now):
-            if len(self.running) >= self.max_parallel:
+            # A cluster's parallelism is its workers': everything due is queued.
+            if self.cluster is None and len(self.running) >= self.max_parallel:
                 break
-            self.start(site, now)
-            started.append(site.id)
+            if self.start(site, now):
+                started.append(site.id)
         return started
 
     def run_once(self, now: dt.datetime | None = None) -> list[str]:
-        """Run everything due now, waiting as runs finish to start the rest."""
+        """Run everything due now, waiting as runs finish to start the rest. In a cluster:
+        queue everything due now and return (the workers crawl it)."""
         now = now or utcnow()
         started = self.tick(now)
+        if self.cluster is not None:
+            return started
         while self.running:
             self.reap(wait=True)
             started += self.tick(now)

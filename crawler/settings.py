@@ -117,18 +117,29 @@ TELNETCONSOLE_ENABLED = False
 # --- Several machines (crawler.distributed) ----------------------------------------------------
 # redis://host:port/db: the crawl's queue and duplicate filter live there, shared by workers.
 REDIS_URL = os.environ.get("REDIS_URL") or None
-# A worker with nothing to do for this long stops (seconds).
+# A worker with nothing to do anywhere in the cluster for this long stops (seconds).
 REDIS_IDLE_TIMEOUT = 60.0
 # Start specs a worker takes at a time when idle, so workers going idle together share sites.
 REDIS_SPECS_PER_IDLE = 2
 # Per site, across all workers: requests in flight at most, seconds between two starts, and how
-# long a dead worker's token blocks its site.
+# long a token not released is kept (a dead worker's are freed on its recovery, long before).
 SITE_CONCURRENCY = 2
 SITE_DELAY = 0.5
 SITE_TOKEN_TTL = 300.0
 # Workers on one machine may share the embedded store (tests, small runs); across machines the
 # store must be MongoDB.
 EMBEDDED_STORE_SHARED = False
+# The reliable queue (crawler.reliable_queue): a worker refreshes its heartbeat every INTERVAL
+# seconds; one silent for TTL seconds is dead, and the next live worker to beat puts its
+# requests and start specs back and frees its site tokens.
+WORKER_HEARTBEAT_INTERVAL = 5.0
+WORKER_HEARTBEAT_TTL = 20.0
+# How long a run's duplicate filter is kept after its last use; failed requests kept for
+# `scrapy queue` (the latest).
+QUEUE_SEEN_TTL = 30 * 86400.0
+QUEUE_FAILED_KEEP = 10000
+# Scheduled crawls on a cluster: how long at most a site's lock is held by one run.
+SCHEDULE_LOCK_TTL = 24 * 3600.0
 
 # --- Outages (crawler.store.breaker) ---------------------------------------------------------
 # After a failed write the store does not ask the database again for this many seconds (items

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -45,6 +46,14 @@ class Portal(ThreadingHTTPServer):
         self.active: dict[str, int] = {}
         self.max_active: dict[str, int] = {}
         self.arrivals: dict[str, list[float]] = {}
+        #: Seconds every response waits before it is sent: a slow portal, so that tests and
+        #: benchmarks can kill crawler processes mid-crawl.
+        self.delay = 0.0
+
+    def handle_error(self, request, client_address):
+        # A crawler killed mid-download (the kill -9 tests) hangs up on us: not an error here.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
     @property
     def base_url(self) -> str:
@@ -119,6 +128,8 @@ class Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         path, query = parts.path, {k: v[0] for k, v in parse_qs(parts.query).items()}
         n = self.server.hit(path)
+        if self.server.delay:
+            time.sleep(self.server.delay)
         fault = self.server.data["faults"].get(path, {})
         if fault.get("challenge") == "ruishu":
             return self._send(412, RUISHU, "text/html", {"Set-Cookie": "FSSBBIl1UgzbN7N80S=abc; path=/"})

@@ -33,8 +33,9 @@ def read_attachment(kind: str, body: bytes) -> tuple[Document, dict, list[str]]:
         return doc, {}, warnings
     if kind in ("doc", "rtf", "xls"):
         return _via_office(kind, body)
+    container = {"zip": "a zip container", "ole": "an OLE2 container"}.get(kind, f"a {kind} file")
     return Document(kind=SOURCE_KIND.get(kind, kind)), {}, [
-        f"the body is a {kind} container holding no Word, Excel or PDF document; not read"]
+        f"the body is {container} holding no Word, Excel or PDF document; not read"]
 
 
 def _via_office(kind: str, body: bytes) -> tuple[Document, dict, list[str]]:

@@ -18,6 +18,13 @@ Per page, in reading order (top to bottom):
 - **Scans**: pages that are images with (almost) no text layer are listed in a warning; they
   need OCR, and no number is ever guessed from an image.
 
+Bounded work (:mod:`parsers.limits`, :mod:`parsers.pdf_bounds`): the first
+``MAX_PDF_PAGES`` pages are read; a stream never inflates beyond ``MAX_PDF_STREAM``; a page
+whose content or drawn objects pass the per-page limits is not read, and the document is cut
+where they pass the per-document ones; a page with more than ``MAX_PAGE_RULES`` ruling
+objects is read from its text layer without looking for tables. Each says so in a warning.
+Encrypted PDFs are read when they open without a password (owner-only protection).
+
 pdfplumber is imported on the first PDF only: parsing HTML pages never pays for it.
 """
 
@@ -25,14 +32,15 @@ from __future__ import annotations
 
 import io
 import re
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass
 
+from . import limits
 from .document import Document, Line, Table, collapse
 from .grid import row_cells
 from .values import is_blank, is_value
 
-MAX_PAGES = 100  # a report has 3-20 pages; a 500-page volume is not one, and costs minutes
 _SCAN_CHARS = 10  # fewer text characters than this on a page with an image: a scanned page
 _BAND = 0.07  # top and bottom share of the page height where running headers/footers sit
 _CJK = "\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef“”‘’"
@@ -71,33 +79,45 @@ def read_pdf(body: bytes) -> tuple[Document, dict, list[str]]:
     """The document, ``{"pages": n}`` for ``source``, and warnings."""
     import pdfplumber  # noqa: PLC0415  (lazy: HTML-only processes never load it)
 
+    from .pdf_bounds import Budget, TooMuch, install, page_layout
+
+    install()
     doc = Document(kind="pdf")
     warnings: list[str] = []
     try:
         pdf = pdfplumber.open(io.BytesIO(body))
-        pages = pdf.pages
+        pages = _first_pages(pdf)
     except Exception as exc:  # pdfminer raises many kinds on damaged or encrypted files
-        return doc, {"pages": None}, [f"the PDF could not be opened: {_why(exc)}"]
+        return doc, {"pages": None}, [_unopened(exc)]
     items: list[_Item] = []
     scanned: list[int] = []
-    with pdf:
-        title = (pdf.metadata or {}).get("Title")
-        if isinstance(title, str) and title.strip():
-            doc.titles.append(collapse(title))
-        if len(pages) > MAX_PAGES:
-            warnings.append(f"the PDF has {len(pages)} pages; only the first {MAX_PAGES} were read")
-        for number, page in enumerate(pages[:MAX_PAGES], 1):
-            try:
-                page_items, chars = _read_page(page, number)
-            except Exception as exc:
-                warnings.append(f"PDF page {number} could not be read: {_why(exc)}")
-                continue
-            finally:
-                page.close()
+    budget = Budget()
+    # Not closed with ``pdf.close()``: it would make a page object of every page (a
+    # 5,000-page file costs seconds); the body is in memory, there is nothing to release.
+    title = _title(pdf)
+    if title:
+        doc.titles.append(title)
+    n_pages = _page_count(pdf, len(pages))
+    if n_pages > len(pages):
+        warnings.append(f"the PDF has {n_pages} pages; only the first {len(pages)} were read")
+    for number, page in enumerate(pages, 1):
+        try:
+            page_layout(page, budget)
+            page_items, chars = _read_page(page, number, warnings, budget)
             if chars < _SCAN_CHARS and page.images:
                 scanned.append(number)
-            items.extend(page_items)
-        n_pages = len(pages)
+        except TooMuch as exc:
+            if exc.whole_document:
+                warnings.append(f"PDF cut after page {number - 1} of {n_pages}: {exc}")
+                break
+            warnings.append(f"PDF page {number} not read: {exc}")
+            continue
+        except Exception as exc:
+            warnings.append(f"PDF page {number} could not be read: {_why(exc)}")
+            continue
+        finally:
+            page.close()
+        items.extend(page_items)
     if scanned:
         which = "all pages" if len(scanned) == n_pages else "pages " + ", ".join(map(str, scanned))
         warnings.append(f"scanned PDF: {which} are images without a text layer and need OCR; "
@@ -106,18 +126,79 @@ def read_pdf(body: bytes) -> tuple[Document, dict, list[str]]:
     return doc, {"pages": n_pages}, warnings
 
 
+def _first_pages(pdf) -> list:
+    """pdfplumber pages for the first ``MAX_PDF_PAGES`` pages of the page tree only
+    (``pdf.pages`` resolves every page of the file first)."""
+    from pdfminer.pdfpage import PDFPage
+    from pdfplumber.page import Page
+
+    pages, doctop = [], 0.0
+    for number, page_obj in enumerate(PDFPage.create_pages(pdf.doc), 1):
+        if number > limits.MAX_PDF_PAGES:
+            break
+        page = Page(pdf, page_obj, page_number=number, initial_doctop=doctop)
+        pages.append(page)
+        doctop += page.height
+    return pages
+
+
+def _unopened(exc: Exception) -> str:
+    cause = exc.__cause__ or (exc.args[0] if exc.args and isinstance(exc.args[0], Exception)
+                              else exc)
+    if "Password" in type(cause).__name__ or "Password" in type(exc).__name__:
+        return "the PDF is encrypted and needs a password to open; not read"
+    return f"the PDF could not be opened: {_why(exc)}"
+
+
+def _title(pdf) -> str:
+    try:
+        title = (pdf.metadata or {}).get("Title")
+    except Exception:  # a damaged Info dictionary: the title is not needed
+        return ""
+    return collapse(title) if isinstance(title, str) and title.strip() else ""
+
+
+def _page_count(pdf, read: int) -> int:
+    """The number of pages the PDF declares (``/Count``), at least those read."""
+    if read < limits.MAX_PDF_PAGES:
+        return read
+    try:
+        from pdfminer.pdftypes import resolve1
+
+        count = resolve1(resolve1(pdf.doc.catalog["Pages"])["Count"])
+        return max(read, int(count)) if isinstance(count, int) else read
+    except Exception:  # a damaged page tree: say what was read
+        return read
+
+
 def _why(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"[:200]
 
 
 # --- one page ------------------------------------------------------------------------------
 
-def _read_page(page, number: int) -> tuple[list[_Item], int]:
+def _read_page(page, number: int, warnings: list[str], budget) -> tuple[list[_Item], int]:
     height = page.height or 1.0
     items: list[_Item] = []
     boxes: list[tuple] = []
-    for table in page.find_tables():
-        for item in _table_runs(table, number):
+    rules = len(page.rects) + len(page.lines) + len(page.curves)
+    crossings = _crossings(page) if rules <= limits.MAX_PAGE_RULES else 0
+    why = None
+    if rules > limits.MAX_PAGE_RULES:
+        why = f"{rules} ruling objects (limit {limits.MAX_PAGE_RULES})"
+    elif crossings > limits.MAX_PAGE_CROSSINGS:
+        why = f"its rules may cross {crossings} times (limit {limits.MAX_PAGE_CROSSINGS})"
+    elif budget.crossings + crossings > limits.MAX_PDF_CROSSINGS:
+        why = f"the document's rules cross over {limits.MAX_PDF_CROSSINGS} times"
+    if why:
+        warnings.append(f"PDF page {number}: tables not looked for, {why}; read from the text "
+                        f"layer")
+        tables = []
+    else:
+        budget.crossings += crossings
+        tables = page.find_tables()
+    for table in tables:
+        for item in _table_runs(table, number, warnings):
             items.append(item)
             boxes.append((item.x0 - 1, item.top - 1, item.x1 + 1, item.bottom + 1))
     words = [w for w in page.extract_words(keep_blank_chars=False, use_text_flow=False)
@@ -144,6 +225,23 @@ def _read_page(page, number: int) -> tuple[list[_Item], int]:
             items.append(_Item(number, top, bottom, x0, x1, size, text=text, band=band))
     items.sort(key=lambda it: it.top)
     return items, len(page.chars)
+
+
+def _crossings(page) -> int:
+    """How many times the page's rules may cross, once pdfplumber has snapped and joined them
+    as its table finder does (horizontal x vertical): the finder's work grows with it."""
+    from pdfplumber.table import TableSettings, merge_edges
+
+    s = TableSettings.resolve(None)
+    edges = merge_edges(page.edges, s.snap_x_tolerance, s.snap_y_tolerance,
+                        s.join_x_tolerance, s.join_y_tolerance)
+    horizontal = vertical = 0
+    for e in edges:
+        if e["orientation"] == "h" and e["x1"] - e["x0"] >= s.edge_min_length:
+            horizontal += 1
+        elif e["orientation"] == "v" and e["bottom"] - e["top"] >= s.edge_min_length:
+            vertical += 1
+    return horizontal * vertical
 
 
 def _inside(word: dict, boxes: list[tuple]) -> bool:
@@ -201,9 +299,10 @@ def _cluster(values, tol: float = 2.0) -> list[float]:
     return out
 
 
-def _table_runs(table, number: int) -> list[_Item]:
+def _table_runs(table, number: int, warnings: list[str]) -> list[_Item]:
     """A ruled table as runs of multi-cell rows (single-cell rows are prose, left to the text
-    layer). Cells are placed by their edges, so merged cells span grid positions."""
+    layer). Cells are placed by their edges, so merged cells span grid positions; a table
+    whose grid is over ``MAX_GRID_CELLS`` positions is left to the text layer."""
     texts: dict[tuple, str] = {}
     for row, cells in zip(table.rows, table.extract(), strict=False):
         for bbox, text in zip(row.cells, cells, strict=False):
@@ -213,13 +312,18 @@ def _table_runs(table, number: int) -> list[_Item]:
         return []
     xs = _cluster(b[0] for b in texts)
     ys = _cluster(b[1] for b in texts)
+    if len(xs) * len(ys) > limits.MAX_GRID_CELLS:
+        warnings.append(f"PDF page {number}: a table of {len(ys)} x {len(xs)} cells not read as "
+                        f"a table (limit {limits.MAX_GRID_CELLS})")
+        return []
     grid = {}
     for k, (bbox, text) in enumerate(texts.items()):
-        for r, y in enumerate(ys):
-            if bbox[1] - 2 <= y < bbox[3] - 2:
-                for c, x in enumerate(xs):
-                    if bbox[0] - 2 <= x < bbox[2] - 2:
-                        grid[(r, c)] = (text, k)
+        # The rows and columns whose start lies inside the cell (sorted: found by bisection).
+        rows = range(bisect_left(ys, bbox[1] - 2), bisect_left(ys, bbox[3] - 2))
+        cols = range(bisect_left(xs, bbox[0] - 2), bisect_left(xs, bbox[2] - 2))
+        for r in rows:
+            for c in cols:
+                grid[(r, c)] = (text, k)
     x0, _, x1, bottom = table.bbox
     runs: list[_Item] = []
     run: _Item | None = None

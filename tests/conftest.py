@@ -92,6 +92,17 @@ def redis_url(tmp_path_factory):
     proc.wait(timeout=10)
 
 
+@pytest.fixture
+def redis_db(redis_url):
+    """The tests' Redis, emptied before and after the test."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
+    yield redis_url
+    client.flushdb()
+
+
 @pytest.fixture(scope="module")
 def portal():
     """The offline demo portal (demo.portal) on a free 127.0.0.1 port."""

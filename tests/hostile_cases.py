@@ -3,7 +3,8 @@ can send. Each case is ``name -> (builder, expect)``: ``builder()`` returns the 
 text), ``expect`` names a phrase that must be in the record's warnings (None: any clean record).
 
 Used by tests/test_hostile.py (each case in a subprocess under memory and CPU limits) and by
-benchmarks/hostile_bench.py (which prints each case's time and peak memory).
+benchmarks/hostile_bench.py (which prints each case's time and peak memory). The attachment
+cases (tests/hostile_attachment_cases.py) run through the same harness.
 """
 
 from __future__ import annotations
@@ -205,9 +206,16 @@ CASES = {
 }
 
 
+def all_cases() -> dict:
+    """The page cases and the attachment cases, by name."""
+    from hostile_attachment_cases import CASES as ATTACHMENT_CASES
+
+    return CASES | ATTACHMENT_CASES
+
+
 def run_case(name: str) -> dict:
     """Build and parse one case in this process; a summary of what happened (JSON-able)."""
-    builder, _ = CASES[name]
+    builder, _ = all_cases()[name]
     body = builder()
     from parsers import parse_page
 
@@ -221,7 +229,11 @@ def run_case(name: str) -> dict:
     return {"case": name, "bytes": len(body), "seconds": round(elapsed, 3),
             "cpu_seconds": round(cpu, 3),
             "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            # LibreOffice, for the formats it converts (its own process).
+            "child_max_rss_mb": round(
+                resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
             "record_bytes": len(text), "template": record["template"],
+            "kind": record["source"]["kind"], "tables": sorted(record["tables"]),
             "warnings": record["warnings"], "out_of_int64": too_big}
 
 
@@ -232,5 +244,6 @@ def limit_resources() -> None:
 
 if __name__ == "__main__":  # python tests/hostile_cases.py CASE: one case, under the limits
     sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(ROOT / "tests"))
     limit_resources()
     print(json.dumps(run_case(sys.argv[1]), ensure_ascii=False))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import signal
 import subprocess
 import sys
@@ -20,8 +21,11 @@ FAST = ["--crawl-set", "DOWNLOAD_DELAY=0", "--crawl-set", "AUTOTHROTTLE_ENABLED=
         "--crawl-set", "RETRY_BACKOFF_BASE=0.05"]
 
 
-def schedule(portal, data, *args, wait=True):
-    proc = scrapy("schedule", "--data-dir", str(data), *FAST, *args, portal=portal, wait=wait)
+def schedule(portal, data, *args, wait=True, env=None):
+    if env is not None:  # extra environment (REDIS_URL) for a command on the embedded store
+        env = {k: v for k, v in os.environ.items() if k not in ("MONGO_URI", "DATA_DIR")} | env
+    proc = scrapy("schedule", "--data-dir", str(data), *FAST, *args, portal=portal, wait=wait,
+                  env=env)
     if not wait:
         return proc
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -146,3 +150,50 @@ def test_failed_crawl_recorded_logged_and_retried_sooner(portal, tmp_path):
     assert "ran 1 due crawl(s): dead" in run("2026-02-10T15:00:00")
     listing = scrapy("crawls", "--data-dir", str(data)).stdout
     assert listing.count("failed") >= 2 and "dead" in listing
+
+
+@pytest.mark.slow
+def test_cluster_schedule_queues_due_crawls_once_for_the_workers(portal, redis_url, tmp_path):
+    """With REDIS_URL, two schedulers at once queue each due site once; a worker crawls them;
+    the next scheduler pass records the runs finished, and a week on queues them again."""
+    import redis
+    from workers import Workers, left_in_redis
+
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
+    env = {"REDIS_URL": redis_url}
+    sites = "--site", "demo-trs,demo-plain"
+    racing = [schedule(portal, tmp_path, "--once", "--now", "2026-02-10T08:00:00", *sites,
+                       env=env, wait=False) for _ in range(2)]
+    outs = [p.communicate(timeout=120)[0] for p in racing]
+    assert all(p.returncode == 0 for p in racing), outs
+    queued = [int(out.split("enqueued ")[1].split()[0]) for out in outs]
+    assert sum(queued) == 2, outs  # the lock: one scheduler per site
+    assert client.llen("govreports:start") == 2
+
+    worker_env = dict(os.environ, REDIS_URL=redis_url, DATA_DIR=str(tmp_path))
+    worker_env.pop("MONGO_URI", None)
+    workers = Workers(portal, worker_env, tmp_path, "-s", "SITE_DELAY=0")
+    assert workers.start().wait(timeout=120) == 0, workers.log(1)[-3000:]
+    assert left_in_redis(client) == {}
+    column_hits = portal.hits["/trs/zfxxgk/zfxxgknb/index.html"]
+
+    # The next pass (another scheduler process) records both runs finished; nothing is due.
+    again = schedule(portal, tmp_path, "--once", "--now", "2026-02-10T09:00:00", *sites, env=env)
+    assert "enqueued 0 due crawl(s)" in again and "nothing due" in again
+    docs, crawls = state(tmp_path)
+    assert {d["last_status"] for d in docs.values()} == {"finished"} and crawls == 1
+    assert not client.keys("govreports:schedule:lock:*")
+    with Store(None, tmp_path) as store:
+        assert store.reports.count_documents({}) == sum(
+            1 for p in EXPECTED if p.startswith(("/trs/", "/plain/")))
+
+    # A week on both are due again, and the run's own duplicate filter lets the column pages
+    # be fetched again.
+    out = schedule(portal, tmp_path, "--once", "--now", "2026-02-17T09:00:00", *sites, env=env)
+    assert "enqueued 2 due crawl(s)" in out
+    assert workers.start().wait(timeout=120) == 0, workers.log(2)[-3000:]
+    assert portal.hits["/trs/zfxxgk/zfxxgknb/index.html"] > column_hits
+    schedule(portal, tmp_path, "--once", "--now", "2026-02-17T10:00:00", *sites, env=env)
+    docs, crawls = state(tmp_path)
+    assert crawls == 2 and all(d["running"] is None for d in docs.values())

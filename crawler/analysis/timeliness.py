@@ -39,7 +39,8 @@ def deadline(organ: str | None, year: int | None) -> dt.date | None:
     return dt.date(year + 1, 3, 31) if k == "government" else dt.date(year + 1, 1, 31)
 
 
-def _date(value) -> dt.date | None:
+def as_date(value) -> dt.date | None:
+    """A date from a date, a datetime or an ISO string (``published_at``); None otherwise."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -55,7 +56,7 @@ def assess(row: dict) -> dict:
     no date), ``early`` (a date before the year ended: the page's date is not the publication
     date) or ``not_assessed``; ``days_late`` is set for late reports."""
     due = deadline(row.get("organ"), row.get("year"))
-    published = _date(row.get("published_at"))
+    published = as_date(row.get("published_at"))
     out = {"organ": row.get("organ"), "year": row.get("year"), "url": row.get("url"),
            "site": row.get("site"), "published_at": published, "deadline": due,
            "kind": kind(row.get("organ")), "days_late": None}

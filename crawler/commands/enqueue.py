@@ -16,6 +16,7 @@ from scrapy.exceptions import UsageError
 from crawler import distributed
 from crawler.cli import ProjectCommand
 from crawler.crawlspec import CrawlSpec
+from crawler.reliable_queue import Queue, new_run
 
 
 class Command(ProjectCommand):
@@ -48,11 +49,14 @@ class Command(ProjectCommand):
             sites = spec.sites(self.settings)
         except ValueError as exc:
             raise UsageError(str(exc), print_help=False) from exc
-        # One spec per site, so that the sites of a region spread over the workers.
+        # One spec per site, so that the sites of a region spread over the workers. Each spec
+        # is a run of its own: its own duplicate filter, and done when its last request is
+        # handled (`scrapy queue` shows the runs still going).
         options = CrawlSpec(years=spec.years, refresh=spec.refresh).arguments()
-        specs = ([{"start_url": opts.url, **options}] if opts.url
-                 else [{"site": s.id, **options} for s in sites])
-        queue = distributed.StartQueue(distributed.connect(url))
+        specs = ([{"start_url": opts.url, "run": new_run("url"), **options}] if opts.url
+                 else [{"site": s.id, "run": new_run(s.id), **options} for s in sites])
+        queue = Queue(distributed.connect(url))
+        waiting = 0
         for spec in specs:
-            queue.push(spec)
-        print(f"enqueued {len(specs)} start spec(s); {len(queue)} waiting in {queue.key}")
+            waiting = queue.push_spec(spec)
+        print(f"enqueued {len(specs)} start spec(s); {waiting} waiting in {queue.key('start')}")

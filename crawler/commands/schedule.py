@@ -2,6 +2,9 @@
 
     scrapy schedule                 # long-lived: checks every --tick seconds
     scrapy schedule --once          # run what is due now and exit (cron, systemd timers)
+
+With ``REDIS_URL`` set, due crawls are queued for the distributed workers (``scrapy crawl
+reports`` processes on any machine) instead of run here; see :mod:`crawler.schedule`.
 """
 
 from __future__ import annotations
@@ -13,8 +16,10 @@ import time
 
 from scrapy.exceptions import UsageError
 
+from crawler import distributed
 from crawler import sites as registry
-from crawler.schedule import Scheduler, crawl_command
+from crawler.reliable_queue import Queue
+from crawler.schedule import ClusterLauncher, Scheduler, crawl_command
 from crawler.store.command import StoreCommand
 
 
@@ -63,16 +68,25 @@ class Command(StoreCommand):
                             ("JOURNAL_PATH", self.settings.get("JOURNAL_PATH"))):
             if value:
                 env[name] = str(value)
+        url = distributed.redis_url(self.settings)
+        cluster = ClusterLauncher(Queue(distributed.connect(url)),
+                                  self.settings.getfloat("SCHEDULE_LOCK_TTL")) if url else None
+        if cluster and opts.crawl_set:
+            print("note: --crawl-set applies to local crawls; the workers use their own settings")
         with self.open_store(opts) as store:
             log_dir = (opts.log_dir or self.settings.get("SCHEDULE_LOG_DIR")
                        or (store.data_dir / "logs" if store.embedded else "logs"))
             scheduler = Scheduler(store, sites, crawl_command(passed), env=env,
-                                  max_parallel=opts.max_parallel, log_dir=log_dir)
+                                  max_parallel=opts.max_parallel, log_dir=log_dir,
+                                  cluster=cluster)
             scheduler.recover()
             if opts.once:
                 started = scheduler.run_once(now)
-                print(f"ran {len(started)} due crawl(s): {', '.join(started) or 'nothing due'}")
-                for site_id in started:
+                verb = "enqueued" if cluster else "ran"
+                whom = " for the workers" if cluster else ""
+                print(f"{verb} {len(started)} due crawl(s){whom}: "
+                      f"{', '.join(started) or 'nothing due'}")
+                for site_id in [] if cluster else started:
                     doc = store.schedule_state(site_id)
                     print(f"  {site_id}: {doc.get('last_status')}, log {doc.get('last_log')}")
                 return
@@ -85,7 +99,10 @@ class Command(StoreCommand):
         print(f"scheduling {len(scheduler.sites)} site(s), checking every {tick:g} s", flush=True)
         while not stop:
             for site_id in scheduler.tick():
-                print(f"started {site_id}", flush=True)
+                print(f"{'queued' if scheduler.cluster else 'started'} {site_id}", flush=True)
             time.sleep(tick)
+        if scheduler.cluster is not None:
+            print("stopping: queued crawls go on in the workers", flush=True)
+            return
         print("stopping: waiting for running crawls", flush=True)
         scheduler.reap(wait=True)

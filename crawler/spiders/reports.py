@@ -41,7 +41,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import ConnectionRefusedError as TxConnectionRefused
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
 
-from crawler import cms, distributed, picking, rendering, subsites
+from crawler import cms, distributed, picking, reliable_queue, rendering, subsites
 from crawler import meta as M
 from crawler import sites as registry
 from crawler.crawlspec import CrawlSpec, adhoc_site
@@ -118,6 +118,9 @@ class ReportsSpider(scrapy.Spider):
             middlewares = dict(settings.getdict("DOWNLOADER_MIDDLEWARES"))
             middlewares["crawler.distributed.SitePolitenessMiddleware"] = 700
             settings.set("DOWNLOADER_MIDDLEWARES", middlewares, priority="spider")
+            spider_mw = dict(settings.getdict("SPIDER_MIDDLEWARES"))
+            spider_mw["crawler.reliable_queue.QueueSpiderMiddleware"] = 900
+            settings.set("SPIDER_MIDDLEWARES", spider_mw, priority="spider")
         if rendering.browser_available(settings.get("RENDER_BROWSER")):
             settings.setdict(rendering.playwright_settings(settings), priority="spider")
 
@@ -126,7 +129,7 @@ class ReportsSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
         url = distributed.redis_url(settings)
-        spider.start_queue = distributed.StartQueue(distributed.connect(url)) if url else None
+        spider.start_queue = reliable_queue.worker_for(crawler) if url else None
         spider.idle_timeout = settings.getfloat("REDIS_IDLE_TIMEOUT")
         spider.specs_per_idle = settings.getint("REDIS_SPECS_PER_IDLE")
         spider._idle_since = None
@@ -204,19 +207,27 @@ class ReportsSpider(scrapy.Spider):
         yield from self._site_requests(site, spec)
 
     def _on_idle(self):
-        # A few specs at a time, so that workers going idle together share the sites out.
+        # A few specs at a time, so that workers going idle together share the sites out. A
+        # spec stays in flight for this worker until its requests are queued (a worker killed
+        # in between leaves it to the others).
         taken = 0
         while taken < self.specs_per_idle:
-            spec = self.start_queue.pop()
-            if spec is None:
+            got = self.start_queue.take_spec()
+            if got is None:
                 break
+            spec, raw = got
             taken += 1
+            run = spec.pop("run", None)
             for request in self._spec_requests(spec):
+                request.meta.setdefault(M.RUN, run)
                 self.crawler.engine.crawl(request)
-        if taken:
+            self.start_queue.spec_done(raw)
+        now = time.monotonic()
+        if taken or self.start_queue.cluster_busy():
+            # Other workers still hold requests (whose pages may yield more work, or which come
+            # back here if that worker dies): the idle clock starts when the cluster is idle.
             self._idle_since = None
             raise DontCloseSpider
-        now = time.monotonic()
         self._idle_since = self._idle_since or now
         if now - self._idle_since < self.idle_timeout:
             raise DontCloseSpider
@@ -534,8 +545,10 @@ class ReportsSpider(scrapy.Spider):
     def _next_attachment(self, response, item: PageItem, pending: list[str]):
         if not pending:
             return item
+        # Never filtered as a duplicate: the request carries its page's item, and a file that
+        # several pages link (one PDF behind a report's HTML pages) must reach each of them.
         return self._follow(response, pending[0], self.parse_attachment,
-                            errback=self._attachment_failed,
+                            errback=self._attachment_failed, dont_filter=True,
                             meta={M.REPORT_ITEM: item, M.PENDING_ATTACHMENTS: pending[1:]})
 
     def parse_attachment(self, response):

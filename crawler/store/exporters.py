@@ -11,13 +11,13 @@ DuckDB), names use ``__``: ``applications__granted__total``.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import json
 import re
 import sqlite3
 
 from crawler.analysis import codebook
 from crawler.analysis.checks import all_checks
+from crawler.analysis.timeliness import as_date
 from crawler.store.flatten import (
     LONG_COLUMNS,
     META_COLUMNS,
@@ -37,17 +37,6 @@ _INTEGER_META = ("year", "failed_checks")
 
 def _json_default(value):
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
-
-
-def _date(value) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value)[:10]) if value else None
-    except ValueError:
-        return None
 
 
 def check_rows(record: dict):
@@ -138,8 +127,8 @@ def write_xlsx(records, path) -> int:
         row = wide_row(record)
         values = []
         for c in META_COLUMNS:
-            if c == "published_at" and _date(row.get(c)):
-                cell = WriteOnlyCell(reports, value=_date(row[c]))
+            if c == "published_at" and as_date(row.get(c)):
+                cell = WriteOnlyCell(reports, value=as_date(row[c]))
                 cell.number_format = "yyyy-mm-dd"
                 values.append(cell)
             else:
@@ -219,7 +208,7 @@ def _arrow(rows, keys, schema):
             values = [int(v) if isinstance(v, int | float) and float(v).is_integer() else None
                       for v in values]
         elif pa.types.is_date(field.type):
-            values = [_date(v) for v in values]
+            values = [as_date(v) for v in values]
         elif pa.types.is_string(field.type):
             values = [None if v is None else str(v) for v in values]
         columns[field.name] = values
@@ -269,7 +258,7 @@ def write_sqlite(records, path, batch: int = 500) -> int:
     for record in records:
         n += 1
         row = wide_row(record)
-        pending[0].append([str(_date(row[c]) or "") or None if c == "published_at" else row.get(c)
+        pending[0].append([str(as_date(row[c]) or "") or None if c == "published_at" else row.get(c)
                            for c in META_COLUMNS])
         pending[1].extend([r[c] for c in LONG_COLUMNS] for r in long_rows(record))
         pending[2].extend([r[c] for c in CHECK_COLUMNS] for r in check_rows(record))
