@@ -66,21 +66,24 @@ class StorePipeline:
 
     def open_spider(self):
         """Open the crawl's store (a store that cannot be used says so here, in one line) and
-        start the workers; returns a Deferred that fires when each has opened its store."""
+        start the workers. They open their stores while the first pages are fetched: a batch
+        sent meanwhile waits in the pool's queue."""
         store = self.store = Store.for_crawler(self.crawler)
         settings = self.crawler.settings
         self.target = (store.uri, None if store.uri else str(store.data_dir),
                        str(store.journal.path),
                        settings.getfloat("STORE_BREAKER_COOLDOWN", 2.0),
                        settings.getfloat("STORE_BREAKER_MAX", 60.0))
-        return self.pool.start(pagework.warm, self.target)
+        self.pool.start(pagework.warm, self.target).addErrback(
+            lambda failure: logger.error("pipeline workers could not start: %s",
+                                         failure.getErrorMessage()))
 
     def _submit(self, pages):
         return self.pool.run(pagework.store_pages, self.target, pages)
 
     def process_item(self, item):
         """Checks that need no work at once (a body over the store's limit is dropped before it
-        is shipped to a worker); the rest in :meth:`_process`, as a Deferred."""
+        is shipped to a worker); the rest in :meth:`_process`, a coroutine."""
         if not isinstance(item, PageItem):
             return item
         self.stats.inc_value("pages")
@@ -90,7 +93,7 @@ class StorePipeline:
                          MAX_BODY)
             raise DropItem(f"not stored: {item.url}: body of {len(item.body)} bytes exceeds "
                            f"{MAX_BODY}", log_level="WARNING")
-        return deferred_from_coro(self._process(item))
+        return self._process(item)  # a coroutine: Scrapy awaits it
 
     async def _process(self, item: PageItem):
         result = await maybe_deferred_to_future(self.batcher.add({
