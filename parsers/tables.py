@@ -246,6 +246,9 @@ def _nonblank(cells: dict) -> int:
 
 # --- Table 3 -------------------------------------------------------------------------------
 
+_APPLICATION_COLUMNS = [(c, "count") for c in T.APPLICATION_COLUMNS]
+
+
 def read_applications(rows: list[Row], template: str | None) -> TableResult:
     n = len(T.APPLICATION_COLUMNS)
     specs = index_for(T.APPLICATION_ROWS)
@@ -290,8 +293,7 @@ def read_applications(rows: list[Row], template: str | None) -> TableResult:
     _fill_by_position(entries, order, assigned, result, n)
     for key in keys:
         if key in assigned:
-            _store(result, key, [(c, "count") for c in T.APPLICATION_COLUMNS], assigned[key],
-                   "applications")
+            _store(result, key, _APPLICATION_COLUMNS, assigned[key], "applications")
     return result
 
 
