@@ -8,17 +8,19 @@ metadata are read the same way whatever the page looked like.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-
-_WS = re.compile(r"[\s\u3000\xa0\u200b\ufeff]+")
 
 
 def collapse(text: str) -> str:
-    """White space (including U+3000 and &nbsp;) folded to single spaces, ends stripped."""
+    """White space (including U+3000, &nbsp;, and the invisible U+200B and U+FEFF) folded to
+    single spaces, ends stripped."""
     if text.isalnum():  # no white space at all (a number, a label): nothing to fold
         return text
-    return _WS.sub(" ", text).strip()
+    # str.split() splits on exactly the characters the regex class \s matches, in C; it runs
+    # for every cell and line of a page. U+200B and U+FEFF are not white space to Python.
+    if "\u200b" in text or "\ufeff" in text:
+        text = text.replace("\u200b", " ").replace("\ufeff", " ")
+    return " ".join(text.split())
 
 
 @dataclass
@@ -58,19 +60,33 @@ class Document:
         parts.extend(self.titles)
         meta_keys = list(self.meta)
         parts.extend(self.meta[k] for k in meta_keys)
-        joined = "\n".join(p.replace("\n", " ") for p in parts)
-        out = convert(joined).split("\n")
+        joined = "\n".join(parts)
+        # Texts are collapsed, so a line break inside one is rare: it is read as a space.
+        unchanged = joined.count("\n") == len(parts) - 1
+        if not unchanged:
+            joined = "\n".join(p.replace("\n", " ") for p in parts)
+        converted = convert(joined)
+        if unchanged and converted == joined:  # nothing converted (a simplified page)
+            return
+        out = converted.split("\n")
         if len(out) != len(parts):  # a converter must keep line breaks; if not, keep the input
             return
-        it = iter(out)
+        at = 0
         for b in self.blocks:
             if isinstance(b, Line):
-                b.text = next(it)
+                b.text = out[at]
+                at += 1
             else:
-                b.rows = [[next(it) for _ in row] for row in b.rows]
-        self.titles = [next(it) for _ in self.titles]
+                rows = []
+                for row in b.rows:
+                    rows.append(out[at:at + len(row)])
+                    at += len(row)
+                b.rows = rows
+        self.titles = out[at:at + len(self.titles)]
+        at += len(self.titles)
         for k in meta_keys:
-            self.meta[k] = next(it)
+            self.meta[k] = out[at]
+            at += 1
 
     def full_text(self) -> str:
         """The document as plain text, one line per Line and per table row."""

@@ -14,6 +14,7 @@ gives up on (nesting deeper than 256 levels) is said in the document's warnings.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import re
@@ -30,6 +31,7 @@ summary table tbody thead tfoot tr td th ul caption""".split())
 _SKIP = frozenset("script style noscript template iframe select textarea object embed svg button head".split())
 _BLOCK_OR_BR = _BLOCK | {"br"}
 _ROW_GROUPS = frozenset(("thead", "tbody", "tfoot"))
+_CELLS = frozenset(("td", "th"))
 _LAYOUT_TEXT = 400  # a cell holding more text than this is an article, not a table cell
 #: A tag with more attributes than this is cut to its bare name (real tags have a dozen).
 MAX_ATTRIBUTES = 1_000
@@ -265,11 +267,23 @@ def _is_layout(table) -> bool:
 _STRING = lxml.etree.XPath("string()", smart_strings=False)
 
 
+# Cell texts repeat within and across pages ("0", "\n  0\n  ", a template's labels): short
+# ones are folded once. Long ones are not kept (a hostile cell can hold megabytes).
+_SHORT = 64
+_collapse_short = functools.lru_cache(maxsize=16384)(collapse)
+
+
+def _plain_text(el) -> str:
+    """The text of ``el`` and all its descendants, without its tail, concatenated in C."""
+    return lxml.etree.tostring(el, method="text", encoding=str, with_tail=False)
+
+
 def cell_text(cell) -> str:
     """A cell's text, its paragraphs and line breaks joined by spaces."""
     n = len(cell)
     if not n:  # the common case: a bare value such as "0"
-        return collapse(cell.text or "")
+        text = cell.text
+        return _collapse_short(text) if text and len(text) <= _SHORT else collapse(text or "")
     if n == 1:  # next: <td><p>0</p></td> and <td><p><span>0</span></p></td>
         child = cell[0]
         tag = child.tag
@@ -279,16 +293,15 @@ def cell_text(cell) -> str:
                 text, before, after = child.text or "", cell.text, child.tail
                 if before or after:
                     text = (before or "") + text + (after or "")
-                return collapse(text)
+                return _collapse_short(text) if len(text) <= _SHORT else collapse(text)
             if k == 1:
                 inner = child[0]
                 itag = inner.tag
                 if (not len(inner) and isinstance(itag, str) and itag not in _SKIP
                         and (tag not in _BLOCK_OR_BR or itag not in _BLOCK_OR_BR)):
-                    # What itertext() yields: texts down the chain, then tails back up.
-                    text = "".join([t for t in (cell.text, child.text, inner.text, inner.tail,
-                                                child.tail) if t])
-                    return collapse(text)
+                    # A chain of two with at most one block: no separator to place, nothing
+                    # to skip, so the text is all the text, read in one C call.
+                    return collapse(_plain_text(cell))
     blocks = 0
     for el in cell.iterdescendants():
         tag = el.tag
@@ -363,10 +376,13 @@ def expand_table(table, budget: int) -> tuple[list[list[str]], int, str | None]:
         line = grid[r]
         n = len(line)  # kept in step with the line: this loop runs once per cell of a page
         c = 0
-        for cell in tr.iterchildren("td", "th"):
+        for cell in tr:  # (iterchildren("td", "th") costs twice as much per cell)
+            if cell.tag not in _CELLS:
+                continue
             while c < n and line[c]:
                 c += 1
-            if cell.get("rowspan") is None and cell.get("colspan") is None:
+            # Bytes keys: lxml skips encoding the name (this runs twice per cell of a page).
+            if cell.get(b"rowspan") is None and cell.get(b"colspan") is None:
                 if c == n:  # the common case: a plain cell at the end of its line
                     if area >= budget:
                         note = note or f"its expanded grid exceeds {budget} cells"

@@ -11,6 +11,7 @@ says which rows were read that way.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -35,7 +36,7 @@ class Row:
         # Rows are shared by the three table readers (and never modified): count once.
         n = self.__dict__.get("_nonblank")
         if n is None:
-            n = self.__dict__["_nonblank"] = sum(1 for v in self.values if not is_blank(v))
+            n = self.__dict__["_nonblank"] = _count_nonblank(self.values)
         return n
 
 
@@ -50,12 +51,11 @@ class TableResult:
 
 def split_row(cells: list[str], prose: bool = False, block: int = -1) -> Row:
     """Label cells (blank ones dropped) and the value cells after the last label."""
-    last = -1
-    for i, c in enumerate(cells):
-        if not is_value(c):
-            last = i
-    labels = [c for c in cells[: last + 1] if not is_blank(c)]
-    return Row(labels, list(cells[last + 1:]), prose, block)
+    # map() over the cached predicates: no bytecode per cell (this runs on every cell).
+    kinds = list(map(is_value, cells))
+    last = len(kinds) - 1 - kinds[::-1].index(False) if False in kinds else -1
+    labels = list(itertools.filterfalse(is_blank, cells[: last + 1]))
+    return Row(labels, cells[last + 1:], prose, block)
 
 
 def tokenize_line(text: str) -> list[str]:
@@ -241,10 +241,13 @@ def read_active_disclosure(rows: list[Row], template: str) -> TableResult:
 
 
 def _nonblank(cells: dict) -> int:
-    return sum(1 for v in cells.values() if not is_blank(v))
+    return _count_nonblank(cells.values())
 
 
 # --- Table 3 -------------------------------------------------------------------------------
+
+_APPLICATION_COLUMNS = [(c, "count") for c in T.APPLICATION_COLUMNS]
+
 
 def read_applications(rows: list[Row], template: str | None) -> TableResult:
     n = len(T.APPLICATION_COLUMNS)
@@ -290,13 +293,13 @@ def read_applications(rows: list[Row], template: str | None) -> TableResult:
     _fill_by_position(entries, order, assigned, result, n)
     for key in keys:
         if key in assigned:
-            _store(result, key, [(c, "count") for c in T.APPLICATION_COLUMNS], assigned[key],
-                   "applications")
+            _store(result, key, _APPLICATION_COLUMNS, assigned[key], "applications")
     return result
 
 
-def _count_nonblank(vals: list[str]) -> int:
-    return sum(1 for v in vals if not is_blank(v))
+def _count_nonblank(vals) -> int:
+    vals = list(vals)
+    return len(vals) - sum(map(is_blank, vals))
 
 
 def _fill_by_position(entries, order, assigned, result: TableResult, n: int) -> None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from parsers import templates as T
+from parsers.document import collapse
 from parsers.labels import match_any, normalize
 from parsers.tables import _match_key, split_row
 from parsers.values import parse_value
@@ -119,3 +122,15 @@ def test_section_title_lookup_matches_its_definition(text):
         expected = next(((number, key) for number, key, variants in T.SECTIONS for v in variants
                          if norm == v or (norm.startswith(v) and len(norm) - len(v) <= 4)), None)
     assert sections._title_key(text) == expected
+
+
+_WHITE = st.sampled_from(" \t\n\r\x0b\x0c\x1c\x1f\x85\xa0\u1680\u2000\u2028\u3000\u200b\ufeff")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(_WHITE, st.characters(), st.sampled_from("0规章（一）")), max_size=40))
+def test_collapse_folds_white_space_like_its_definition(chars):
+    """collapse() reads every cell and line of a page, so it splits in C instead of using a
+    regex; it must fold exactly what the regex class [\\s\\u3000\\xa0\\u200b\\ufeff] names."""
+    text = "".join(chars)
+    assert collapse(text) == re.sub(r"[\s\u3000\xa0\u200b\ufeff]+", " ", text).strip()
