@@ -47,11 +47,6 @@ def match_any(norm: str, variants) -> bool:
     return any(matches(norm, v) for v in variants)
 
 
-def anagram_match(norm: str, variants) -> bool:
-    """A scrambled short label (vertical text read out of order) holds the same characters."""
-    return any(isinstance(v, str) and len(v) >= 3 and sorted(norm) == sorted(v) for v in variants)
-
-
 class LabelIndex:
     """The rows of one template table, ``[(key, variants), …]``, compiled for lookups.
 

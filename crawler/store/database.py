@@ -504,12 +504,6 @@ class Store:
         """Re-parsing gave the same record: only the parser version moves on."""
         self.reports.update_one({"url": url}, {"$set": {"parser_version": parser_version}})
 
-    def counts_by(self, field: str, query: dict | None = None) -> list[tuple]:
-        """(value, number of reports) per distinct value of ``field`` (dotted), in value order."""
-        pipeline = [{"$match": query or {}}, {"$group": {"_id": f"${field}", "n": {"$sum": 1}}}]
-        out = [(d["_id"], d["n"]) for d in self.reports.aggregate(pipeline)]
-        return sorted(out, key=lambda x: str(x[0]))
-
     def failing_rules(self, query: dict | None = None, field: str = "checks"
                       ) -> list[tuple[str, int]]:
         """(check rule, number of failing checks) over the reports matching ``query``, from

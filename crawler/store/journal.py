@@ -109,11 +109,6 @@ class Journal:
         for path in files:
             path.unlink(missing_ok=True)
 
-    def rewrite(self, entries: list[dict]) -> None:
-        """Replace the journal with ``entries`` (removed when empty)."""
-        files, _ = self.claim()
-        self.release(files, entries)
-
 
 def _read(path: Path) -> list[dict]:
     if not path.exists():
