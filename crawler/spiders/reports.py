@@ -511,11 +511,18 @@ class ReportsSpider(scrapy.Spider):
         titles = {e.title for e in listing.entries if picking.is_report_title(e.title)}
         return len(titles) >= 3 or (len(titles) >= 2 and bool(listing.pages))
 
+    @staticmethod
+    def _file_links(page) -> list:
+        """The links of a page to files (PDF, Word, Excel, archives, download handlers)."""
+        return [link for link in cms.links(page.selector, page)
+                if urlsplit(link.url).path.lower().endswith(ATTACHMENT_SUFFIXES)
+                or "downfile.jsp" in link.url.lower()]
+
     def parse_report(self, response):
         site = self._site(response)
-        if isinstance(response, scrapy.http.TextResponse) and "html" in \
+        page = self._page(response) if isinstance(response, scrapy.http.TextResponse) else None
+        if page is not None and "html" in \
                 response.headers.get(b"Content-Type", b"text/html").decode("latin-1"):
-            page = self._page(response)
             if self._is_listing(page):
                 self.crawler.stats.inc_value("bounds/listing_not_stored_as_report")
                 yield from self.parse_page(response)
@@ -524,14 +531,7 @@ class ReportsSpider(scrapy.Spider):
         item = PageItem(url=response.request.url, final_url=response.url, body=response.body,
                         status=response.status, headers=self._headers(response), site=site.id,
                         region=site.region, kind="report", years=response.meta.get(M.YEARS))
-        files = []
-        if isinstance(response, scrapy.http.TextResponse):
-            page = self._page(response)
-            for link in cms.links(page.selector, page):
-                path = urlsplit(link.url).path.lower()
-                if (path.endswith(ATTACHMENT_SUFFIXES) or "downfile.jsp" in path) \
-                        and link.url not in files:
-                    files.append(link.url)
+        files = list(dict.fromkeys(f.url for f in self._file_links(page))) if page else []
         limit = self.crawler.settings.getint("ATTACHMENTS_PER_REPORT")
         if len(files) > limit:
             self.crawler.stats.inc_value("attachments/over_limit", len(files) - limit)
@@ -572,9 +572,7 @@ class ReportsSpider(scrapy.Spider):
             yield from self.parse_report(response)  # the link was the attachment itself
             return
         page = self._page(response)
-        files = [link for link in cms.links(page.selector, page)
-                 if urlsplit(link.url).path.lower().endswith(ATTACHMENT_SUFFIXES)
-                 or "downfile.jsp" in link.url.lower()]
+        files = self._file_links(page)
         if not files:
             self.crawler.stats.inc_value("reports/cover_letter_without_attachment")
             yield from self.parse_report(response)  # then the letter is all there is
