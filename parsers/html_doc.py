@@ -344,10 +344,18 @@ def cell_text_general(cell) -> str:
     return collapse("".join(parts))
 
 
-def _span(el, name: str) -> int:
-    value = el.get(name)
+#: The usual span values, read without int().
+_SPAN_VALUES = {str(i): i for i in range(1, 10)}
+
+
+def _span(value: str | None) -> int:
+    """A rowspan or colspan attribute's value as a span: 1 when absent or unreadable, at most
+    :data:`~parsers.limits.MAX_SPAN`."""
     if value is None:
         return 1
+    span = _SPAN_VALUES.get(value)
+    if span is not None:
+        return span
     try:
         return max(1, min(int(value.strip().rstrip(";") or 1), limits.MAX_SPAN))
     except ValueError:
@@ -382,7 +390,9 @@ def expand_table(table, budget: int) -> tuple[list[list[str]], int, str | None]:
     grid: list[list[int]] = [[] for _ in range(nrows)]
     texts = [""]
     area = 0
-    spans = False
+    # Rows where a colspan stands or a hole was left: only there can a row hold one cell twice
+    # side by side or an uncovered position, so only these are read by the rules for them.
+    irregular: set[int] = set()
     for r, tr in enumerate(trs):
         line = grid[r]
         n = len(line)  # kept in step with the line: this loop runs once per cell of a page
@@ -393,7 +403,8 @@ def expand_table(table, budget: int) -> tuple[list[list[str]], int, str | None]:
             while c < n and line[c]:
                 c += 1
             # Bytes keys: lxml skips encoding the name (this runs twice per cell of a page).
-            if cell.get(b"rowspan") is None and cell.get(b"colspan") is None:
+            rowspan, colspan = cell.get(b"rowspan"), cell.get(b"colspan")
+            if rowspan is None and colspan is None:
                 if c == n:  # the common case: a plain cell at the end of its line
                     if area >= budget:
                         note = note or f"its expanded grid exceeds {budget} cells"
@@ -405,36 +416,42 @@ def expand_table(table, budget: int) -> tuple[list[list[str]], int, str | None]:
                     continue
                 rs = cs = 1
             else:
-                rs = min(_span(cell, "rowspan"), nrows - r)
-                cs = _span(cell, "colspan")
+                rs = min(_span(rowspan), nrows - r)
+                cs = _span(colspan)
             origin = len(texts)
-            spans = True
-            want = (rs, cs)
-            for rs_, cs_ in (want, (1, cs), (1, 1)):
-                grow = sum(max(0, c + cs_ - len(grid[r + dr])) for dr in range(rs_))
-                if area + grow <= budget:
-                    rs, cs = rs_, cs_
+            # The cell covers at most rs * (c + cs) new positions: when that fits, it fits as
+            # it is (the exact count is needed only near the budget).
+            if area + rs * (c + cs) > budget:
+                want = (rs, cs)
+                for rs_, cs_ in (want, (1, cs), (1, 1)):
+                    grow = sum(max(0, c + cs_ - len(grid[r + dr])) for dr in range(rs_))
+                    if area + grow <= budget:
+                        rs, cs = rs_, cs_
+                        break
+                else:
+                    note = note or f"its expanded grid exceeds {budget} cells"
                     break
-            else:
-                note = note or f"its expanded grid exceeds {budget} cells"
-                break
-            if (rs, cs) != want:
-                note = note or f"its expanded grid exceeds {budget} cells"
+                if (rs, cs) != want:
+                    note = note or f"its expanded grid exceeds {budget} cells"
             texts.append(cell_text(cell))
             for dr in range(rs):
                 target = grid[r + dr]
                 if len(target) < c + cs:
+                    if len(target) < c:
+                        irregular.add(r + dr)
                     area += c + cs - len(target)
                     target.extend([0] * (c + cs - len(target)))
                 target[c:c + cs] = [origin] * cs
+            if cs > 1:
+                irregular.update(range(r, r + rs))
             c += cs
             n = len(line)
         else:
             continue
         break  # the budget is spent: the rest of the table is not read
     rows = []
-    for line in grid:
-        if not spans:
+    for r, line in enumerate(grid):
+        if r not in irregular:  # each cell once, no holes
             row = [texts[o] for o in line]
         elif 0 not in line:
             # Colspan copies of one cell stand side by side: read each cell once.

@@ -9,11 +9,23 @@ both readers agree on every cell, and that the table grid holds those texts.
 
 from __future__ import annotations
 
+import itertools
+
 import lxml.etree
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from parsers.html_doc import _parser, cell_text, cell_text_general, table_grid
+from parsers.html_doc import (
+    _parser,
+    _rows_of,
+    cell_text,
+    cell_text_general,
+    expand_table,
+    table_grid,
+)
+from parsers.limits import MAX_SPAN, MAX_TABLE_ROWS
+
+_CELLS = frozenset(("td", "th"))
 
 SETTINGS = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -83,3 +95,117 @@ def test_usual_shapes_read_as_the_page_shows_them():
                    "<td> a<p>b<span>c</span>d</p>e </td><td><p>x</p><p>y</p></td>"
                    "<td>k<script>var z;</script>l</td></tr></table>")
     assert table_grid(table) == [["0", "1", "2", "abcde", "x y", "kl"]]
+
+
+def _reference_span(el, name: str) -> int:
+    value = el.get(name)
+    if value is None:
+        return 1
+    try:
+        return max(1, min(int(value.strip().rstrip(";") or 1), MAX_SPAN))
+    except ValueError:
+        return 1
+
+
+def reference_expand_table(table, budget: int):
+    """The grid reader as it was before spans and plain rows took separate paths: every
+    cell placed through one grid of origins, every row of a table with spans merged with
+    groupby, every cell read by the general reader."""
+    trs = _rows_of(table)
+    note = None
+    if len(trs) > MAX_TABLE_ROWS:
+        note = f"{len(trs)} rows, read the first {MAX_TABLE_ROWS}"
+        trs = trs[: MAX_TABLE_ROWS]
+    nrows = len(trs)
+    # grid[r][c] = the number of the cell covering that position (texts[number] is its text),
+    # or 0 for a position no cell covers (yet).
+    grid: list[list[int]] = [[] for _ in range(nrows)]
+    texts = [""]
+    area = 0
+    spans = False
+    for r, tr in enumerate(trs):
+        line = grid[r]
+        n = len(line)  # kept in step with the line: this loop runs once per cell of a page
+        c = 0
+        for cell in tr:  # (iterchildren("td", "th") costs twice as much per cell)
+            if cell.tag not in _CELLS:
+                continue
+            while c < n and line[c]:
+                c += 1
+            # Bytes keys: lxml skips encoding the name (this runs twice per cell of a page).
+            if cell.get(b"rowspan") is None and cell.get(b"colspan") is None:
+                if c == n:  # the common case: a plain cell at the end of its line
+                    if area >= budget:
+                        note = note or f"its expanded grid exceeds {budget} cells"
+                        break
+                    line.append(len(texts))
+                    texts.append(cell_text_general(cell))
+                    area += 1
+                    c = n = n + 1
+                    continue
+                rs = cs = 1
+            else:
+                rs = min(_reference_span(cell, "rowspan"), nrows - r)
+                cs = _reference_span(cell, "colspan")
+            origin = len(texts)
+            spans = True
+            want = (rs, cs)
+            for rs_, cs_ in (want, (1, cs), (1, 1)):
+                grow = sum(max(0, c + cs_ - len(grid[r + dr])) for dr in range(rs_))
+                if area + grow <= budget:
+                    rs, cs = rs_, cs_
+                    break
+            else:
+                note = note or f"its expanded grid exceeds {budget} cells"
+                break
+            if (rs, cs) != want:
+                note = note or f"its expanded grid exceeds {budget} cells"
+            texts.append(cell_text_general(cell))
+            for dr in range(rs):
+                target = grid[r + dr]
+                if len(target) < c + cs:
+                    area += c + cs - len(target)
+                    target.extend([0] * (c + cs - len(target)))
+                target[c:c + cs] = [origin] * cs
+            c += cs
+            n = len(line)
+        else:
+            continue
+        break  # the budget is spent: the rest of the table is not read
+    rows = []
+    for line in grid:
+        if not spans:
+            row = [texts[o] for o in line]
+        elif 0 not in line:
+            # Colspan copies of one cell stand side by side: read each cell once.
+            row = [texts[o] for o, _ in itertools.groupby(line)]
+        else:
+            # Positions no cell covers (holes of ragged rows) read as blank cells, each.
+            row, last = [], None
+            for o in line:
+                if o and o == last:
+                    continue
+                last = o
+                row.append(texts[o])
+        if any(row):
+            rows.append(row)
+    return rows, area, note
+
+
+SPANS = st.sampled_from(["", "", "", ' rowspan="2"', ' colspan="2"', ' rowspan="3" colspan="2"',
+                         ' colspan="4"', ' rowspan="0"', ' colspan="x"', ' rowspan=" 2;"',
+                         ' rowspan="12"', ' colspan="250"'])
+GRID_CELL = st.builds(lambda tag, span, text: f"<{tag}{span}>{text}</{tag}>",
+                      st.sampled_from(["td", "th", "td", "p"]), SPANS,
+                      st.one_of(TEXTS, st.builds(lambda t: f"<p><span>{t}</span></p>", TEXTS)))
+GRID = st.lists(st.lists(GRID_CELL, max_size=6), min_size=1, max_size=8).map(
+    lambda rows: "<table>" + "".join(f"<tr>{''.join(r)}</tr>" for r in rows) + "</table>")
+
+
+@SETTINGS
+@given(GRID, st.sampled_from([3, 8, 20, 60, 10_000]))
+def test_grid_reader_matches_the_reference_reader(html, budget):
+    """Spans, ragged rows, holes, stray non-cells and budgets that cut a table: the grid
+    reader gives what the one-path reader gave, cell for cell."""
+    table = _table(html)
+    assert expand_table(table, budget) == reference_expand_table(table, budget)
