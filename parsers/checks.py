@@ -7,15 +7,27 @@ check's ``where`` says which ones were.
 
 from __future__ import annotations
 
+import operator
+
 from . import templates as T
 
 _APPLICANTS = T.APPLICATION_COLUMNS[:-1]
+_applicant_values = operator.itemgetter(*_APPLICANTS)
+
+
+def _total_name(_: int) -> str:
+    return "total"
 
 
 def _sum(row_values, names) -> tuple[int | float, list[str]]:
     """The sum of values (None counts as 0) and the names of the None ones. ``names`` is called
     with a value's index only for a None: most cells are numbers, and naming is the cost."""
-    total, nulls = 0, []
+    total = 0
+    if None not in row_values:  # the usual case: nothing to name
+        for value in row_values:
+            total += value
+        return total, []
+    nulls = []
     for i, value in enumerate(row_values):
         if value is None:
             nulls.append(names(i))
@@ -31,34 +43,50 @@ def _check(rule: str, where: str, expected, actual, nulls: list[str]) -> dict:
             "ok": abs(expected - actual) < 1e-9}
 
 
+def _columns(rows: list[dict], names: list[str]) -> list[tuple]:
+    """The values of ``rows`` column by column (``row.get(name)`` each), transposed in C when
+    every row holds every column (the usual table)."""
+    if all(len(row) == len(names) for row in rows):
+        try:
+            return list(zip(*map(operator.itemgetter(*names), rows), strict=True))
+        except KeyError:  # a row with as many columns, not these ones
+            pass
+    return [tuple(row.get(name) for row in rows) for name in names]
+
+
 def run_checks(tables: dict) -> list[dict]:
     out: list[dict] = []
     apps = tables.get("applications") or {}
     for key, row in apps.items():
-        if "total" not in row or not any(c in row for c in _APPLICANTS):
+        if "total" not in row:
             continue
-        present = [c for c in _APPLICANTS if c in row]
-        parts, nulls = _sum([row[c] for c in present], present.__getitem__)
-        total, tnull = _sum([row["total"]], lambda _: "total")
+        if len(row) == len(T.APPLICATION_COLUMNS):  # every column read: the usual row
+            present = _APPLICANTS
+            values = _applicant_values(row)
+        else:
+            present = [c for c in _APPLICANTS if c in row]
+            if not present:
+                continue
+            values = [row[c] for c in present]
+        parts, nulls = _sum(values, present.__getitem__)
+        total, tnull = _sum((row["total"],), _total_name)
         out.append(_check("applications.row_sum", f"applications.{key}", parts, total, nulls + tnull))
 
     balance_rows = ("new_received", "carried_over", "total_processed", "carried_forward")
     if all(r in apps for r in balance_rows):
-        for col in T.APPLICATION_COLUMNS:
-            lhs, n1 = _sum([apps[r].get(col) for r in balance_rows[:2]],
-                           lambda i, col=col: f"{balance_rows[i]}.{col}")
-            rhs, n2 = _sum([apps[r].get(col) for r in balance_rows[2:]],
-                           lambda i, col=col: f"{balance_rows[2 + i]}.{col}")
+        columns = _columns([apps[r] for r in balance_rows], T.APPLICATION_COLUMNS)
+        for col, column in zip(T.APPLICATION_COLUMNS, columns, strict=True):
+            lhs, n1 = _sum(column[:2], lambda i, col=col: f"{balance_rows[i]}.{col}")
+            rhs, n2 = _sum(column[2:], lambda i, col=col: f"{balance_rows[2 + i]}.{col}")
             out.append(_check("applications.balance", f"applications.*.{col}", lhs, rhs, n1 + n2))
 
     results = [r for r in T.APPLICATION_RESULT_ROWS if r in apps]
     if "total_processed" in apps and results:
-        rows = [apps[r] for r in results]
-        for col in T.APPLICATION_COLUMNS:
-            parts, nulls = _sum([row.get(col) for row in rows],
-                                lambda i, col=col: f"{results[i]}.{col}")
-            total, tnull = _sum([apps["total_processed"].get(col)],
-                                lambda _, col=col: f"total_processed.{col}")
+        columns = _columns([apps[r] for r in results], T.APPLICATION_COLUMNS)
+        processed = apps["total_processed"]
+        for col, column in zip(T.APPLICATION_COLUMNS, columns, strict=True):
+            parts, nulls = _sum(column, lambda i, col=col: f"{results[i]}.{col}")
+            total, tnull = _sum((processed.get(col),), lambda _, col=col: f"total_processed.{col}")
             out.append(_check("applications.results_sum", f"applications.total_processed.{col}",
                               parts, total, nulls + tnull))
 
@@ -66,7 +94,7 @@ def run_checks(tables: dict) -> list[dict]:
         if "total" not in row:
             continue
         parts, nulls = _sum([row.get(c) for c in T.REVIEW_COLUMNS[:-1]], T.REVIEW_COLUMNS.__getitem__)
-        total, tnull = _sum([row["total"]], lambda _: "total")
+        total, tnull = _sum((row["total"],), _total_name)
         out.append(_check("review_litigation.group_sum", f"review_litigation.{group}",
                           parts, total, nulls + tnull))
     return out
