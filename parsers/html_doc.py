@@ -149,7 +149,11 @@ def embedded_content(text: str) -> str | None:
 
 
 def _read_head(root, doc: Document) -> None:
-    for meta in root.iter("meta"):
+    # One pass over the tree for everything the head gives (each pass costs ~10 us a page).
+    found: dict[str, list] = {"meta": [], "h1": [], "h2": [], "h3": [], "title": []}
+    for el in root.iter("meta", "h1", "h2", "h3", "title"):
+        found[el.tag].append(el)
+    for meta in found["meta"]:
         name = (meta.get("name") or meta.get("property") or "").strip().lower()
         content = meta.get("content")
         if name and content and name not in doc.meta:
@@ -158,11 +162,11 @@ def _read_head(root, doc: Document) -> None:
     if doc.meta.get("articletitle"):
         titles.append(doc.meta["articletitle"])
     for tag in ("h1", "h2", "h3"):
-        for el in root.iter(tag):
+        for el in found[tag]:
             t = collapse(_text_content(el))
             if t:
                 titles.append(t)
-    title = root.find(".//title")
+    title = next((el for el in found["title"] if el is not root), None)  # .//title
     if title is not None and _text_content(title).strip():
         titles.append(collapse(_text_content(title)))
         doc.meta.setdefault("<title>", titles[-1])  # for the organ fallback (metadata.py)
