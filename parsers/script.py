@@ -22,6 +22,13 @@ _PINYIN = re.compile(
     r"[)）]"
 )
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+# The same annotation with each bracket as a literal first character, which the regex engine
+# finds at C speed (a class of two first characters is tried at every position): a page
+# without a match of either has no match of _PINYIN, which is most pages.
+_PINYIN_ROUND, _PINYIN_FULL = (
+    re.compile(re.escape(bracket) + r"(?<=[\u4e00-\u9fff]" + re.escape(bracket) + ")"
+               r"[a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹ]{1,6}[1-5]?[)）]")
+    for bracket in "(（")
 
 #: Share of Han characters that t2s changes above which a page counts as traditional.
 #: Simplified pages with a "繁體" link change a handful of characters; traditional ones
@@ -36,6 +43,8 @@ def _converter():
 
 def strip_pinyin(text: str) -> str:
     """Remove phonetic annotations such as the ``(lǐng)`` of ``領(lǐng)``."""
+    if _PINYIN_ROUND.search(text) is None and _PINYIN_FULL.search(text) is None:
+        return text
     return _PINYIN.sub("", text)
 
 

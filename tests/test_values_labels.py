@@ -105,6 +105,19 @@ def test_script_detection_matches_its_definition(text):
     assert script.to_simplified(text) == (converted, expected)
 
 
+_PINYIN_TEXT = st.text(alphabet=st.sampled_from(list("領导中a(（)）lǐngdǎo3 x")), max_size=60)
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=_PINYIN_TEXT)
+def test_pinyin_prefilter_never_skips_an_annotation(text):
+    """strip_pinyin skips its regex when neither bracket's literal-first search finds an
+    annotation; the result is always the regex's own."""
+    from parsers import script
+
+    assert script.strip_pinyin(text) == script._PINYIN.sub("", text)
+
+
 _HEADING = st.text(alphabet=st.sampled_from(list("一二三、（）1.总体情况主动公开政府信息收到和处理申请行政复议诉讼存在的主要问题及改进其他需要报告事项措施 ")),
                    max_size=30)
 
