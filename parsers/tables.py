@@ -10,6 +10,7 @@ says which rows were read that way.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import itertools
 import re
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 
 from . import templates as T
 from .document import Line, Table
-from .labels import index_for, matches, normalize
+from .labels import LabelIndex, index_for, matches, normalize
 from .values import OUT_OF_RANGE, is_blank, is_value, read_value
 
 _UNITS = ("亿元", "万元", "元", "件", "个", "项", "条", "次")
@@ -129,13 +130,15 @@ def _match_key(row: Row, specs, cursor: int) -> str | None:
     """The template row named by the row's last matching label. Among several candidates,
     the first one after the last row matched wins (tables run in template order).
     ``specs`` is a template table (``[(key, variants), …]``) or its :class:`LabelIndex`."""
-    index = index_for(specs)
+    index = specs if isinstance(specs, LabelIndex) else index_for(specs)
+    find = index.exact_rows if row.prose else index.rows
     for label in reversed(row.labels):
-        norm = normalize(label)
-        cands = index.exact_rows(norm) if row.prose else index.rows(norm)
+        cands = find(normalize(label))
         if cands:
-            after = next((i for i in cands if i > cursor), cands[0])
-            return index.keys[after]
+            for i in cands:
+                if i > cursor:
+                    return index.keys[i]
+            return index.keys[cands[0]]
     return None
 
 
@@ -302,6 +305,20 @@ def _count_nonblank(vals) -> int:
     return len(vals) - sum(map(is_blank, vals))
 
 
+_ORDER_INDEXES: dict[int, tuple[list, dict[str, int]]] = {}
+
+
+def _order_index(order: list[str]) -> dict[str, int]:
+    """Row key -> place in a template's row order, built once per order list (held, so its id
+    cannot be reused by another)."""
+    hit = _ORDER_INDEXES.get(id(order))
+    if hit is None or hit[0] is not order:
+        if len(_ORDER_INDEXES) >= 64:
+            _ORDER_INDEXES.clear()
+        hit = _ORDER_INDEXES[id(order)] = (order, {k: i for i, k in enumerate(order)})
+    return hit[1]
+
+
 def _fill_by_position(entries, order, assigned, result: TableResult, n: int) -> None:
     """Give rows without a usable label the template rows missing between two labelled ones.
 
@@ -310,7 +327,10 @@ def _fill_by_position(entries, order, assigned, result: TableResult, n: int) -> 
     rows' boundaries were lost too (one-cell-per-line dumps), their value cells are pooled and,
     if they divide evenly into the missing rows, each chunk's last ``n`` cells are used.
     """
-    index = {k: i for i, k in enumerate(order)}
+    unplaced = [pos for pos, (key, _) in enumerate(entries) if key is None]
+    if not unplaced:
+        return  # every row kept its label: nothing to place
+    index = _order_index(order)
     if not any(key in index for key, _ in entries):
         return  # no row kept its label: nothing says these numbers are this table at all
     anchors = [(-1, -1)]
@@ -319,6 +339,9 @@ def _fill_by_position(entries, order, assigned, result: TableResult, n: int) -> 
             anchors.append((pos, index[key]))
     anchors.append((len(entries), len(order)))
     for (pa, ia), (pb, ib) in zip(anchors, anchors[1:], strict=False):
+        at = bisect.bisect_right(unplaced, pa)
+        if at == len(unplaced) or unplaced[at] >= pb:
+            continue  # no unlabelled row between these anchors
         unlabelled = [row for key, row in entries[pa + 1: pb] if key is None]
         missing = [k for k in order[ia + 1: ib] if k not in assigned]
         if not unlabelled or not missing:
