@@ -61,14 +61,16 @@ _HAN_LEADS = [bytes([b]) for b in range(0xE5, 0xEA)]
 _HAN_4E_4F = [bytes([0xE4, b]) for b in range(0xB8, 0xC0)]
 
 
-def _changed(text: str, converted: str) -> int:
+def _changed(text: str, converted: str, enough: float = float("inf")) -> int:
     """Positions where two strings of the same length differ; equal 64-character chunks (most
-    of a page) are skipped at C speed."""
+    of a page) are skipped at C speed. Counting stops once the count exceeds ``enough``."""
     changed = 0
     for i in range(0, len(text), 64):
         a, b = text[i:i + 64], converted[i:i + 64]
         if a != b:
             changed += sum(map(operator.ne, a, b))
+            if changed > enough:
+                break
     return changed
 
 
@@ -77,7 +79,9 @@ def _script_of(text: str, converted: str) -> str:
 
     Bounds first, at C speed: the Han count lies between the count of U+5000..U+9FFF (lead
     bytes E5..E9) and that plus every E4 lead byte; most pages are decided by the bounds, and
-    only the others count U+4E00..U+4FFF exactly."""
+    only the others count U+4E00..U+4FFF exactly. A traditional page is decided as soon as
+    the changes counted so far exceed the threshold of the upper bound: the rest of the page
+    cannot lower the count."""
     if len(converted) != len(text):  # phrase conversions changed the length: count characters
         han = _han_count(text)
         if not han:
@@ -85,13 +89,14 @@ def _script_of(text: str, converted: str) -> str:
         changed = abs(_han_count(converted) - han) + sum(
             1 for a, b in zip(text, converted, strict=False) if a != b)
         return "hant" if changed / han > HANT_THRESHOLD else "hans"
-    changed = _changed(text, converted)
     data = text.encode("utf-8", "surrogatepass")
     low = len(data) - len(data.translate(None, _HAN_LEAD_BYTES))
+    high = low + data.count(b"\xe4")
+    surely_hant = HANT_THRESHOLD * high * 1.000001
+    changed = _changed(text, converted, surely_hant if high else float("inf"))
     if changed < HANT_THRESHOLD * low:
         return "hans"
-    high = low + data.count(b"\xe4")
-    if high and changed > HANT_THRESHOLD * high * 1.000001:
+    if high and changed > surely_hant:
         return "hant"
     han = low + sum(data.count(pair) for pair in _HAN_4E_4F)
     if not han:
