@@ -52,8 +52,8 @@ _PUB_META = ("pubdate", "publishdate", "firstpublishedtime", "publishtime", "dct
 def _clean_organ(org: str | None) -> str | None:
     if not org:
         return None
-    org = re.sub(r"\s+", "", org).strip("，,。：:、 ")
-    org = re.sub(r"^(?:关于|现将|现)", "", org)
+    org = _SPACES.sub("", org).strip("，,。：:、 ")
+    org = _ORGAN_LEAD.sub("", org)
     if not (2 <= len(org) <= 40) or org.startswith(_NOT_ORGAN_START) or not _SUFFIX.search(org):
         return None
     if org in T.ORGAN_SUFFIXES:  # a bare "政府" or "办公室" names no one
@@ -64,8 +64,17 @@ def _clean_organ(org: str | None) -> str | None:
     return org
 
 
+# Compiled once: these run for every block or line a page has, or several times a page.
+_ORGAN_LEAD = re.compile(r"^(?:关于|现将|现)")
+_TITLE_ORG_YEAR = re.compile(r"^(?P<org>.*?)" + _YEAR + r"年度?")
+_TITLE_YEAR_ORG = re.compile(r"^" + _YEAR + r"年度?(?P<org>.+?)(?:政府|政务)?信息公开")
+_TITLE_ORG = re.compile(r"^(?P<org>.+?)(?:政府|政务)信息公开")
+_ORG_DATE_LINE = re.compile(r"^(?P<org>\S{2,40}?)\s*" + _YEAR + r"\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$")
+_OVERVIEW = re.compile(r"总体情况|概述")
+_YEAR_WORD = re.compile(_YEAR + r"\s*年")
+_LEADING_YEAR = re.compile(r"^\s*" + _YEAR + r"\s*年")
 _KV_NOISE = re.compile(r"[\s:：]")
-_KV_WORDS = ("发布", "发文", "来源", "日期")
+_KV_WORD = re.compile("发布|发文|来源|日期")
 _SPACES = re.compile(r"\s+")
 
 
@@ -92,7 +101,7 @@ def _kv(doc: Document, limit: int) -> dict[str, str]:
                     if key and nxt and _kv_label(nxt) is None:
                         out.setdefault(key, nxt)
         # Every label of _KV_INLINE holds one of these words: rule the block out cheaply.
-        if any(word in text for word in _KV_WORDS):
+        if _KV_WORD.search(text):
             for m in _KV_INLINE.finditer(text):
                 out.setdefault(_KV_LABELS[m.group(1)], m.group(2))
     return out
@@ -143,14 +152,14 @@ def _title(doc: Document, kv: dict) -> tuple[str | None, str | None]:
 
 
 def _organ_from_title(title: str) -> str | None:
-    text = re.sub(r"\s+", "", title)
-    m = re.match(r"^(?P<org>.*?)" + _YEAR + r"年度?", text)
+    text = _SPACES.sub("", title)
+    m = _TITLE_ORG_YEAR.match(text)
     if m and m.group("org"):
         return _clean_organ(m.group("org"))
-    m = re.match(r"^" + _YEAR + r"年度?(?P<org>.+?)(?:政府|政务)?信息公开", text)
+    m = _TITLE_YEAR_ORG.match(text)
     if m:
         return _clean_organ(m.group("org"))
-    m = re.match(r"^(?P<org>.+?)(?:政府|政务)信息公开", text)
+    m = _TITLE_ORG.match(text)
     return _clean_organ(m.group("org")) if m else None
 
 
@@ -178,7 +187,7 @@ def _signature(doc: Document, end: int) -> tuple[str | None, str | None]:
             date = _iso(*m.groups())
             org = _clean_organ(lines[i - 1]) if i else None
             return org, date
-        m = re.match(r"^(?P<org>\S{2,40}?)\s*" + _YEAR + r"\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$", line)
+        m = _ORG_DATE_LINE.match(line)
         if m:
             return _clean_organ(m.group("org")), _iso(*m.groups()[1:])
     return None, None
@@ -187,7 +196,7 @@ def _signature(doc: Document, end: int) -> tuple[str | None, str | None]:
 def read_metadata(doc: Document, overview: str | None, body_end: int) -> dict:
     """Title, organ, year, published_at, region and the raw site code of a document."""
     first = next((i for i, b in enumerate(doc.blocks) if isinstance(b, Line)
-                  and re.search(r"总体情况|概述", b.text)), 40)
+                  and _OVERVIEW.search(b.text)), 40)
     kv = _kv(doc, max(first, 12))
     title, before_title = _title(doc, kv)
     text = doc.full_text()
@@ -228,14 +237,14 @@ def _year(text: str, title: str | None, overview: str | None) -> int | None:
     if m:
         return int(m.group(1))
     if title:
-        m = re.search(_YEAR + r"\s*年", title)
+        m = _YEAR_WORD.search(title)
         if m:
             return int(m.group(1))
     if overview:
-        m = re.match(r"^\s*" + _YEAR + r"\s*年", overview)
+        m = _LEADING_YEAR.match(overview)
         if m:
             return int(m.group(1))
-    years = Counter(re.findall(_YEAR + r"\s*年", text))
+    years = Counter(_YEAR_WORD.findall(text))
     return int(years.most_common(1)[0][0]) if years else None
 
 

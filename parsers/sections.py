@@ -64,15 +64,20 @@ def _title_key(text: str) -> tuple[int, str] | None:
     return number, key
 
 
+# One search per line instead of one per marker (a line is asked about every marker).
+_FURNITURE_DROP = re.compile("|".join(map(re.escape, T.FURNITURE_DROP)))
+_FURNITURE_STOP = re.compile("|".join(map(re.escape, T.FURNITURE_STOP)))
+
+
 def is_furniture(text: str) -> bool:
-    return any(m in text for m in T.FURNITURE_DROP)
+    return _FURNITURE_DROP.search(text) is not None
 
 
 def body_end(blocks: list, start: int) -> int:
     """Index of the first footer line after ``start`` (the report body ends there)."""
     for i in range(start, len(blocks)):
         b = blocks[i]
-        if isinstance(b, Line) and len(b.text) <= 60 and any(m in b.text for m in T.FURNITURE_STOP):
+        if isinstance(b, Line) and len(b.text) <= 60 and _FURNITURE_STOP.search(b.text):
             return i
     return len(blocks)
 
