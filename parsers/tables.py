@@ -26,18 +26,19 @@ _BRACKETS = re.compile(r"[\s()（）【】\[\]]+")
 _SIGNS = ("增", "减", "增加", "减少")
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     labels: list[str]
     values: list[str]
     prose: bool = False
     block: int = -1
+    _nonblank: int = field(default=-1, repr=False, compare=False)
 
     def nonblank(self) -> int:
         # Rows are shared by the three table readers (and never modified): count once.
-        n = self.__dict__.get("_nonblank")
-        if n is None:
-            n = self.__dict__["_nonblank"] = _count_nonblank(self.values)
+        n = self._nonblank
+        if n < 0:
+            n = self._nonblank = _count_nonblank(self.values)
         return n
 
 
@@ -151,11 +152,16 @@ def _store(result: TableResult, key: str, columns: list, vals: list[str], where:
            units: dict[str, str] | None = None) -> None:
     row_values, row_cells = {}, {}
     for (col, kind), raw in zip(columns, vals, strict=False):
-        ok, value, problem = False, None, None
         if units and col in units:  # the column header's unit, unless the cell names its own
             ok, value, problem = read_value(raw + units[col], kind)
-        if not ok:
+            if not ok:
+                ok, value, problem = read_value(raw, kind)
+        else:
             ok, value, problem = read_value(raw, kind)
+        if problem is None and ok:  # the usual cell: a value, nothing to say
+            row_values[col] = value
+            row_cells[col] = raw
+            continue
         if not ok:
             result.warnings.append(f"{where}.{key}.{col}: unreadable cell {_shown(raw)}")
             value = None
@@ -301,7 +307,8 @@ def read_applications(rows: list[Row], template: str | None) -> TableResult:
 
 
 def _count_nonblank(vals) -> int:
-    vals = list(vals)
+    if not isinstance(vals, list):
+        vals = list(vals)
     return len(vals) - sum(map(is_blank, vals))
 
 
