@@ -197,18 +197,12 @@ class _Walker:
         if self.cut:
             return
         tag = el.tag
-        if not isinstance(tag, str):  # comment or processing instruction
-            self._tail(el)
-            return
-        tag = tag.lower()
-        if tag in _SKIP:
-            self._tail(el)
-            return
-        if tag == "br":
+        # (Each .text or .tail read decodes the node's text anew: read once, then tested.)
+        if not isinstance(tag, str) or (tag := tag.lower()) in _SKIP:
+            pass  # a comment, a processing instruction or a script: only its tail is text
+        elif tag == "br":
             self.flush()
-            self._tail(el)
-            return
-        if tag == "table" and not _is_layout(el):
+        elif tag == "table" and not _is_layout(el):
             self.flush()
             self.tables += 1
             budget = min(limits.MAX_GRID_CELLS, self.cells_left)
@@ -224,22 +218,20 @@ class _Walker:
                     self.cut = True
                     return
                 self.doc.blocks.append(Table(rows, "html"))
-            self._tail(el)
-            return
-        block = tag in _BLOCK
-        if block:
-            self.flush()
-        if el.text:
-            self.buf.append(el.text)
-        for child in el:
-            self.walk(child)
-        if block:
-            self.flush()
-        self._tail(el)
-
-    def _tail(self, el) -> None:
-        if el.tail:
-            self.buf.append(el.tail)
+        else:
+            block = tag in _BLOCK
+            if block and self.buf:
+                self.flush()
+            text = el.text
+            if text:
+                self.buf.append(text)
+            for child in el:
+                self.walk(child)
+            if block and self.buf:
+                self.flush()
+        tail = el.tail
+        if tail:
+            self.buf.append(tail)
 
 
 def _rows_of(table) -> list:
