@@ -92,6 +92,17 @@ def redis_url(tmp_path_factory):
     proc.wait(timeout=10)
 
 
+@pytest.fixture(scope="session")
+def hostile_runner():
+    """Runs a hostile case (tests/hostile_cases.py) in a process of its own under the harness's
+    limits, forked from one zygote that imported the parser once (tests/hostile_runner.py)."""
+    from hostile_runner import Zygote
+
+    zygote = Zygote()
+    yield zygote
+    zygote.close()
+
+
 @pytest.fixture
 def redis_db(redis_url):
     """The tests' Redis, emptied before and after the test."""

@@ -10,21 +10,17 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 
 import pytest
 from conftest import ROOT
 from hostile_cases import CASES
 
-RUNNER = ROOT / "tests" / "hostile_cases.py"
-
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", list(CASES))
-def test_hostile_input_ends_in_a_record(name):
+def test_hostile_input_ends_in_a_record(name, hostile_runner):
     try:
-        proc = subprocess.run([sys.executable, str(RUNNER), name], capture_output=True,
-                              text=True, encoding="utf-8", cwd=ROOT, timeout=120)
+        proc = hostile_runner.run(name, timeout=120)
     except subprocess.TimeoutExpired:  # a backstop for a machine far busier than CPU time says
         pytest.fail(f"{name}: still running after 120 s")
     assert proc.returncode == 0, f"{name}: exit {proc.returncode}\n{proc.stderr[-2000:]}"

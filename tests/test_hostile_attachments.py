@@ -26,7 +26,6 @@ from hostile_attachment_cases import CASES, R005, XLSX
 from parsers import limits, parse_page
 from parsers.formats import sniff
 
-RUNNER = ROOT / "tests" / "hostile_cases.py"
 DOCX = ROOT / "fixtures" / "attachments" / "r003.docx"
 #: Cases whose real report (r005.pdf, r003.docx, r003.xlsx) sits beside the hostile part:
 #: the part is cut or refused, the report is read in full.
@@ -40,10 +39,9 @@ BESIDE = {"pdf_rects_2500": R005, "pdf_rects_1900": R005, "pdf_lines_3000": R005
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", list(CASES))
-def test_hostile_attachment_ends_in_a_record(name):
+def test_hostile_attachment_ends_in_a_record(name, hostile_runner):
     try:
-        proc = subprocess.run([sys.executable, str(RUNNER), name], capture_output=True,
-                              text=True, encoding="utf-8", cwd=ROOT, timeout=120)
+        proc = hostile_runner.run(name, timeout=120)
     except subprocess.TimeoutExpired:  # a backstop for a machine far busier than CPU time says
         pytest.fail(f"{name}: still running after 120 s")
     assert proc.returncode == 0, f"{name}: exit {proc.returncode}\n{proc.stderr[-2000:]}"
