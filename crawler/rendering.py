@@ -10,9 +10,10 @@ The HTML Scrapy downloads then holds fewer links than the column has records. Th
 - walks a rendered list (:func:`walk`): reads the drawn page, clicks the pager's next control,
   and stops at the last page, at a page whose records are all older than the years asked for,
   or at the listing page budget;
-- provides the download handler (:class:`RenderingHandler`): scrapy-playwright's, with one
-  browser per crawl process, launched on the first rendered page only, Chromium given by
-  ``executable_path`` (no browser download).
+- names the download handler (:class:`crawler.rendering_handler.RenderingHandler`, a module of
+  its own so that commands which render nothing never import scrapy-playwright):
+  scrapy-playwright's, with one browser per crawl process, launched on the first rendered page
+  only, Chromium given by ``executable_path`` (no browser download).
 
 When rendering happens is the spider's ``render`` argument (``auto``: pages with signs,
 ``never``, ``always``: every listing page) or a site's registry ``render`` field. Without
@@ -29,8 +30,6 @@ import logging
 import os
 import re
 from collections.abc import Callable
-
-from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 
 from crawler.cms import Page, links
 
@@ -109,8 +108,8 @@ def playwright_settings(settings) -> dict:
     """Scrapy settings that route rendered requests through one Chromium."""
     timeout_ms = int(settings.getfloat("RENDER_TIMEOUT", 20) * 1000)
     return {
-        "DOWNLOAD_HANDLERS": {"http": "crawler.rendering.RenderingHandler",
-                              "https": "crawler.rendering.RenderingHandler"},
+        "DOWNLOAD_HANDLERS": {"http": "crawler.rendering_handler.RenderingHandler",
+                              "https": "crawler.rendering_handler.RenderingHandler"},
         "PLAYWRIGHT_BROWSER_TYPE": "chromium",
         "PLAYWRIGHT_LAUNCH_OPTIONS": {"executable_path": settings.get("RENDER_BROWSER"),
                                       "headless": True,
@@ -130,48 +129,6 @@ def skip_resource(request) -> bool:
     """Playwright request filter: images, media and fonts are not fetched (time, memory and
     the sites' bandwidth); documents, scripts, XHR/fetch and stylesheets are."""
     return request.resource_type in SKIPPED_RESOURCES
-
-
-class RenderingHandler(ScrapyPlaywrightDownloadHandler):
-    """scrapy-playwright's handler with one browser per crawl process, started lazily.
-
-    Scrapy makes one handler per URL scheme; the first one made renders for all (the others
-    hand it their rendered requests), and Playwright starts with the first rendered page, so a
-    crawl that renders nothing starts no browser. Requests without ``meta["playwright"]`` go
-    through Scrapy's ordinary HTTP/1.1 handler."""
-
-    def __init__(self, crawler):
-        primary = getattr(crawler, "_rendering_handler", None)
-        if primary is not None:
-            # Plain HTTP for this scheme; rendered requests go to the primary handler.
-            super(ScrapyPlaywrightDownloadHandler, self).__init__(crawler=crawler)
-            self.primary = primary
-            return
-        super().__init__(crawler)
-        self.primary = None
-        self._launched = False
-        crawler._rendering_handler = self
-
-    async def _maybe_launch_in_thread(self) -> None:
-        return None  # not at engine start: at the first rendered page
-
-    async def download_request(self, request):
-        if request.meta.get("playwright") and self.primary is not None:
-            return await self.primary.download_request(request)
-        if request.meta.get("playwright") and not self._launched:
-            async with self.context_launch_lock:
-                if not self._launched:
-                    await self._launch()
-                    self._launched = True
-        return await super().download_request(request)
-
-    async def close(self) -> None:
-        if self.primary is not None:
-            # Only the HTTP/1.1 part is ours; the primary closes the browser.
-            return await super(ScrapyPlaywrightDownloadHandler, self).close()
-        if not self._launched:
-            return await super(ScrapyPlaywrightDownloadHandler, self).close()
-        return await super().close()
 
 
 # The pager's "next" control of a drawn list: a link or button reading 下一页 (or ›, >, next)
