@@ -38,8 +38,13 @@ demo: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 
+# Two pytest workers, each test file on one of them (module fixtures and a file's test order
+# stay as in a serial run), the files with end-to-end tests handed out first (tests/conftest.py)
+# so that both workers end together; then, alone, the few tests that measure timing between
+# processes (marker ``serial``).
 test: setup lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadfile --no-loadscope-reorder -m "not serial"
+	$(PY) -m pytest -m serial
 
 # The fast layer only (no scrapy subprocesses): well under a minute.
 test-fast: setup

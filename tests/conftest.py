@@ -43,6 +43,17 @@ def ids(paths):
     return [f"{p.parent.name}/{p.name}" for p in paths]
 
 
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (``make test``): the files holding end-to-end (``slow``) tests first,
+    the fast files after them. Whole files are handed to the workers in this order, so the
+    long ones start early and the short ones fill the end: both workers finish together.
+    The order of the tests within a file is kept; a serial run keeps the collection order."""
+    if not hasattr(config, "workerinput"):  # set in pytest-xdist's workers, who collect
+        return
+    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow_files)  # stable: file order kept
+
+
 @pytest.fixture(scope="session")
 def parse():
     from parsers import parse_page
@@ -70,22 +81,37 @@ def redis_url(tmp_path_factory):
                                                if Path("/usr/bin/redis-server").exists() else None)
     if binary is None:
         pytest.skip("redis-server is not installed (make test installs Debian's redis-server)")
-    port = free_port()
-    workdir = tmp_path_factory.mktemp("redis")
-    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no", "--dir", str(workdir)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     import redis
 
-    client = redis.Redis(port=port)
-    for _ in range(100):
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
+    workdir = tmp_path_factory.mktemp("redis")
+
+    def ours(client) -> bool:
+        # Another pytest worker's server may have taken the port between free_port() and
+        # this server's bind: the one answering must be the one working in ``workdir``.
+        return client.config_get("dir")["dir"] == str(workdir.resolve())
+
+    for _ in range(5):
+        port = free_port()
+        proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                                 "--appendonly", "no", "--dir", str(workdir)],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        client = redis.Redis(port=port)
+        up = False
+        for _ in range(100):
+            if proc.poll() is not None:  # it could not bind the port
+                break
+            try:
+                up = ours(client)
+            except redis.ConnectionError:
+                pass
+            if up:
+                break
             time.sleep(0.05)
-    else:
+        if up and proc.poll() is None:
+            break
         proc.kill()
+        proc.wait()
+    else:
         pytest.fail("redis-server did not start")
     yield f"redis://127.0.0.1:{port}/0"
     proc.terminate()

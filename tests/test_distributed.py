@@ -63,6 +63,7 @@ def test_enqueue_needs_redis_and_valid_targets(portal, redis_db, tmp_path):
     assert ok.returncode == 0 and "enqueued 1 start spec" in ok.stdout
 
 
+@pytest.mark.serial  # the gaps between arrivals are measured: run alone, not beside other tests
 def test_two_workers_share_one_crawl_politely(portal, redis_db, tmp_path):
     env = env_for(redis_db, tmp_path)
     assert scrapy(portal, env, "enqueue", "--site", SITES).returncode == 0
