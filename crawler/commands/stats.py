@@ -46,25 +46,25 @@ class Command(StoreCommand):
         parser.add_argument("--json", action="store_true", help="print JSON")
 
     def gather(self, store, query: dict) -> dict:
-        def by(field, q=None):
-            return _sorted((k.get("v"), n) for k, n in store.count_by({"v": f"${field}"}, q or query))
+        def by(field):
+            return _sorted((k.get("v"), n) for k, n in store.count_by({"v": f"${field}"}, query))
 
         failing = {"$and": [query, failing_query()]} if query else failing_query()
-        rules = store.failing_rules(query) + store.failing_rules(query, CROSSYEAR_FIELD)
+        checks = store.failing_summary(failing, CROSSYEAR_FIELD)
         coverage = store.count_by({"province": "$region.province", "year": "$year"}, query)
         return {
             "store": store.describe(),
             "filters": query and str(query),
             "reports": store.count_reports(query),
-            "distinct_reports": len(store.count_by({"k": "$report_key"}, query)),
+            "distinct_reports": store.count_distinct("report_key", query),
             "pages": store.count_pages(),
             "by_year": by("year"), "by_province": by("region.province"),
             "by_template": by("template"), "by_site": by("site"),
             "coverage": sorted(([k.get("province"), k.get("year"), n] for k, n in coverage),
                                key=lambda r: (str(r[0]), r[1] or 0)),
-            "reports_failing_checks": store.count_reports(failing),
-            "reports_failing_checks_by_site": by("site", failing),
-            "failing_checks_by_rule": sorted(rules),
+            "reports_failing_checks": checks["reports"],
+            "reports_failing_checks_by_site": _sorted(checks["by_site"]),
+            "failing_checks_by_rule": checks["rules"],
             # The parser gives template "unknown" exactly when it found no table (a query on
             # the template, not on the tables the embedded store keeps compressed).
             "reports_without_tables": store.count_reports(

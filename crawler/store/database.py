@@ -116,7 +116,7 @@ INDEXES = {
     "pages": [("sha256", {"unique": True}), ("url", {})],
     "reports": [("url", {"unique": True}), ([("region.code", 1), ("year", 1)], {}),
                 ([("organ", 1), ("year", 1)], {}), ("year", {}), ("template", {}),
-                ("report_key", {})],
+                ("report_key", {}), ("site", {}), ([("region.province", 1), ("year", 1)], {})],
     "crawls": [("started_at", {})],
     "years_seen": [("url", {"unique": True})],
 }
@@ -424,6 +424,32 @@ class Store:
             pipeline.append({"$match": then})
         pipeline.append({"$group": {"_id": keys, "n": {"$sum": 1}}})
         return [(d["_id"], d["n"]) for d in self.reports.aggregate(pipeline)]
+
+    def count_distinct(self, field: str, query: dict | None = None) -> int:
+        """The number of distinct values of ``field`` (a dotted path) over the reports matching
+        ``query``, as ``$group`` tells them apart (a missing field and null are one value),
+        counted in the database: ``$group`` then ``$count``, nothing per report handed back."""
+        pipeline = [{"$match": query or {}}, {"$group": {"_id": f"${field}"}}, {"$count": "n"}]
+        return next(iter(self.reports.aggregate(pipeline)), {}).get("n", 0)
+
+    def failing_summary(self, failing: dict, crossyear_field: str) -> dict:
+        """Over the reports matching ``failing`` (a query for reports with a failing check):
+        ``reports`` (their number), ``by_site`` ([(site, reports)]) and ``rules`` ([(rule,
+        failing checks)], own and cross-year from ``crossyear_field``, sorted). One
+        aggregation (``$facet``): the filter, which no index serves, is evaluated in one pass
+        over the collection, and each count runs over the reports it kept."""
+        own = [{"$unwind": "$failed_rules"},
+               {"$group": {"_id": "$failed_rules", "n": {"$sum": 1}}}]
+        crossyear = [{"$unwind": f"${crossyear_field}"},
+                     {"$match": {f"{crossyear_field}.ok": False}},
+                     {"$group": {"_id": f"${crossyear_field}.rule", "n": {"$sum": 1}}}]
+        (got,) = self.reports.aggregate([{"$match": failing}, {"$facet": {
+            "reports": [{"$count": "n"}],
+            "by_site": [{"$group": {"_id": "$site", "n": {"$sum": 1}}}],
+            "own": own, "crossyear": crossyear}}])
+        return {"reports": got["reports"][0]["n"] if got["reports"] else 0,
+                "by_site": [(d["_id"], d["n"]) for d in got["by_site"]],
+                "rules": sorted((d["_id"], d["n"]) for d in got["own"] + got["crossyear"])}
 
     def reports_by_organ(self, fields: list[str], organs: list[str] | None = None):
         """Lists of reports (projected to ``fields``), one list per organ. Without ``organs``:

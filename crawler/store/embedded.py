@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import itertools
 import json
 import re
 import sqlite3
@@ -722,27 +723,76 @@ def _matches(doc: dict, cond: dict) -> bool:
     return True
 
 
+def _group_class(expr: str) -> str:
+    """What, beside its SQL value, tells a group key apart as MongoDB does: ``json_extract``
+    gives ``true`` as 1 and ``false`` as 0, and an object or array as its JSON text, which
+    SQL would group with the number or the string of the same value; MongoDB groups 1 and 1.0
+    together, and a missing field with null. The JSON type is read only where the SQL value is
+    ambiguous (0, 1, text starting with ``{`` or ``[``): elsewhere the expression alone
+    decides, so that a key an index holds is grouped from the index without reading documents.
+    """
+    return (f"CASE WHEN {expr} IS NULL THEN NULL "
+            f"WHEN typeof({expr}) = 'integer' AND {expr} IN (0, 1) "
+            f"OR typeof({expr}) = 'text' AND substr({expr}, 1, 1) IN ('{{', '[') "
+            f"THEN (CASE {_typed(expr)} WHEN 'integer' THEN 'number' ELSE {_typed(expr)} END) "
+            f"WHEN typeof({expr}) IN ('integer', 'real') THEN 'number' ELSE 'text' END")
+
+
+def _numeric(expr: str) -> str:
+    """``expr`` where it is a number (not a boolean), else NULL: what ``$sum`` and ``$avg``
+    add up (MongoDB ignores strings, booleans, documents and arrays there)."""
+    return (f"CASE WHEN typeof({expr}) = 'real' OR typeof({expr}) = 'integer' AND "
+            f"({expr} NOT IN (0, 1) OR {_typed(expr)} = 'integer') THEN {expr} END")
+
+
+def _count_name(name) -> str:
+    if not isinstance(name, str) or not name or name.startswith("$") or "." in name:
+        raise OperationFailure("the $count field must be a non-empty string, not starting "
+                               "with $ and without a '.'")
+    return name
+
+
+#: Names of the temporary tables of $facet stages.
+_FACETS = itertools.count()
+
+
 class _Aggregation:
-    """An aggregation pipeline as one SELECT."""
+    """An aggregation pipeline as one SELECT (a ``$facet``: one SELECT into a temporary table,
+    then one per sub-pipeline over it).
+
+    Supported shapes: ``$match``* [``$unwind``] ``$match``* then one of ``$count``;
+    ``$group`` followed by ``$match`` on the groups, then ``$sort``/``$limit`` or ``$count``
+    (the number of groups, counted in SQL); or ``$facet`` after the ``$match`` stages."""
 
     ACCUMULATORS = {"$sum": "sum", "$min": "min", "$max": "max", "$avg": "avg"}
 
-    def __init__(self, coll: Collection, pipeline: list[dict]):
+    def __init__(self, coll: Collection, pipeline: list[dict], table: str | None = None):
         self.coll, self.pipeline = coll, pipeline
+        self.table = table or coll.name
 
     def run(self) -> list[dict]:
-        coll = self.coll
-        sql = _Sql(coll)
-        source, wheres, unwound = coll.name, [], None
-        group = sort = limit = count = None
+        sql = _Sql(self.coll)
+        source, wheres, unwound = self.table, [], None
+        group = sort = limit = count = facet = None
         after: list[dict] = []  # $match stages after $group: applied to the groups
         for stage in self.pipeline:
+            if not isinstance(stage, dict) or len(stage) != 1:
+                raise OperationFailure("a pipeline stage is a document with one field")
             (op, arg), = stage.items()
-            if group is not None and op == "$match" and sort is None and limit is None:
-                after.append(arg)
-                continue
-            if group is not None and op not in ("$sort", "$limit"):
-                raise OperationFailure(f"embedded store: {op} after $group is not supported")
+            if count is not None or facet is not None:
+                raise OperationFailure(f"embedded store: {op} after $count or $facet is not "
+                                       "supported")
+            if group is not None:
+                if op == "$match" and sort is None and limit is None:
+                    after.append(arg)
+                    continue
+                if op == "$count" and sort is None and limit is None:
+                    count = _count_name(arg)
+                    continue
+                if op not in ("$sort", "$limit"):
+                    raise OperationFailure(f"embedded store: {op} after $group is not supported")
+            elif op in ("$sort", "$limit"):
+                raise OperationFailure(f"embedded store: {op} before $group is not supported")
             if op == "$match":
                 wheres.append(f"({sql.where(arg)})")
             elif op == "$unwind" and isinstance(arg, str) and unwound is None:
@@ -756,15 +806,20 @@ class _Aggregation:
             elif op == "$limit":
                 limit = int(arg)
             elif op == "$count":
-                count = arg
+                count = _count_name(arg)
+            elif op == "$facet" and unwound is None:
+                facet = arg
             else:
                 raise OperationFailure(f"embedded store: unsupported aggregation stage {op}")
         where = " AND ".join(wheres) or "1"
-        if count is not None:
+        if facet is not None:
+            return [self._facet(facet, where, sql.params)]
+        if group is None:
+            if count is None:
+                raise OperationFailure("embedded store: an aggregation needs $group, $count "
+                                       "or $facet")
             n = self._query(f"SELECT count(*) FROM {source} WHERE {where}", sql.params)[0][0]
             return [{count: n}] if n else []
-        if group is None:
-            raise OperationFailure("embedded store: an aggregation needs $group or $count")
         key = group["_id"]
         if isinstance(key, str) and key.startswith("$"):
             fields = {None: key}
@@ -776,30 +831,48 @@ class _Aggregation:
         else:
             raise OperationFailure("embedded store: $group _id must be a field path, a document "
                                    "of field paths or a constant")
-        select, exprs = [], []
+        select, keys = [], []
         for path in fields.values():
             expr = sql.expr(path[1:])
             select += [expr, _typed(expr)]
-            exprs.append(expr)
-        group_by = f" GROUP BY {', '.join(exprs)}" if exprs else ""
+            keys += [expr, _group_class(expr)]
+        group_by = f" GROUP BY {', '.join(keys)}" if keys else ""
+        if count is not None and not after:
+            # The number of groups, counted in SQL: one GROUP BY (over an index where the keys
+            # have one), nothing handed to Python.
+            inner = (f"SELECT 1 FROM {source} WHERE {where}{group_by}" if keys
+                     else f"SELECT 1 FROM {source} WHERE {where} LIMIT 1")
+            n = self._query(f"SELECT count(*) FROM ({inner})", sql.params)[0][0]
+            return [{count: n}] if n else []
         names = []
         for name, spec in group.items():
             if name == "_id":
                 continue
+            if not isinstance(spec, dict) or len(spec) != 1:
+                raise OperationFailure(f"the group field {name!r} must be an accumulator object")
             (acc, operand), = spec.items()
             if acc not in self.ACCUMULATORS:
                 raise OperationFailure(f"embedded store: unsupported accumulator {acc}")
-            value = sql.expr(operand[1:]) if isinstance(operand, str) and operand.startswith(
-                "$") else repr(operand)
+            if isinstance(operand, str) and operand.startswith("$"):
+                value = sql.expr(operand[1:])
+                if acc in ("$sum", "$avg"):
+                    value = _numeric(value)
+            elif isinstance(operand, int | float) and not isinstance(operand, bool):
+                value = repr(operand)
+            elif acc in ("$sum", "$avg"):  # a constant that is not a number adds nothing
+                value = "NULL"
+            else:
+                raise OperationFailure(f"embedded store: {acc} of a constant is not supported")
             call = f"{self.ACCUMULATORS[acc]}({value})"
             # SQL's sum of no numbers is NULL, MongoDB's is 0.
             select.append(f"coalesce({call}, 0)" if acc == "$sum" else call)
             names.append(name)
-        rows = self._query(f"SELECT {', '.join(select)} FROM {source} WHERE {where}{group_by}",
-                           sql.params)
-        out = []
+        query = f"SELECT {', '.join(select) or 1} FROM {source} WHERE {where}{group_by}"
+        if not keys:  # a constant _id: one group, if any document matches
+            query += " HAVING count(*) > 0"
+        out, n = [], 0
         width = 2 * len(fields)
-        for row in rows:
+        for row in self._rows(query, sql.params):
             values = [_value(row[i], row[i + 1]) for i in range(0, width, 2)]
             if not fields:
                 group_key = key
@@ -810,16 +883,50 @@ class _Aggregation:
             doc = {"_id": group_key}
             doc.update(zip(names, row[width:], strict=True))
             if all(_matches(doc, cond) for cond in after):
-                out.append(doc)
+                if count is not None:  # groups counted as they stream by, not kept
+                    n += 1
+                else:
+                    out.append(doc)
+        if count is not None:
+            return [{count: n}] if n else []
         if sort:
             for field, direction in reversed(list(sort.items())):
                 out.sort(key=lambda d, f=field: (d.get(f) is not None, d.get(f)),
                          reverse=direction == -1)
         return out[:limit] if limit else out
 
+    def _facet(self, facets, where: str, params: list) -> dict:
+        """``$facet``: the matching documents are read once, into a temporary table, and each
+        sub-pipeline runs over that table (so several counts over a filter that no index
+        serves cost one pass over the collection)."""
+        if not isinstance(facets, dict) or not facets:
+            raise OperationFailure("$facet takes a document of sub-pipelines")
+        for name, sub in facets.items():
+            if not isinstance(sub, list) or any(
+                    isinstance(s, dict) and "$facet" in s for s in sub):
+                raise OperationFailure(f"$facet {name!r}: a sub-pipeline is a list of stages "
+                                       "without $facet")
+        table = f"temp.facet{next(_FACETS)}"
+        conn = self.coll._conn
+        with self.coll.database.client._lock:
+            conn.execute(f"CREATE TABLE {table} AS SELECT key, doc FROM {self.table} "
+                         f"WHERE {where}", params)
+            try:
+                return {name: _Aggregation(self.coll, sub, table).run()
+                        for name, sub in facets.items()}
+            finally:
+                conn.execute(f"DROP TABLE {table}")
+
     def _query(self, query: str, params: list) -> list:
         with self.coll.database.client._lock:
             return self.coll._conn.execute(query, params).fetchall()
+
+    def _rows(self, query: str, params: list):
+        """The rows of ``query``, a batch at a time (groups are not all held at once)."""
+        with self.coll.database.client._lock:
+            cur = self.coll._conn.execute(query, params)
+            while rows := cur.fetchmany(BATCH):
+                yield from rows
 
 
 class Database:
