@@ -13,7 +13,7 @@ meets, each in a fresh process (peak RSS from ``getrusage``):
 - disk: bytes per report (pages included).
 
 Documents are made efficiently: each fixture is parsed once, then every report gets its own url,
-organ, year, province and page body (a distinct comment, so a distinct hash). Prints one table
+site (one of 997), organ, year, province and page body (a distinct comment, so a distinct hash). Prints one table
 row per size; asserts nothing. 10k takes about a minute; 300k is a manual run (see README).
 """
 
@@ -58,7 +58,7 @@ def fill(data: Path, n: int, batch: int = 200) -> float:
             code, province = provinces[i % len(provinces)]
             url = f"https://www{i % 997}.example.gov.cn/zfxxgk/zfxxgknb/t{i}.html"
             record = dict(parsed[k], url=url, organ=f"{parsed[k]['organ'] or '某局'}{i}",
-                          year=2019 + i % 7,
+                          year=2019 + i % 7, site=f"site{i % 997}",
                           region={"code": f"{code}0000", "province": province, "city": None,
                                   "county": None})
             entries.append(dict(url=url, body=body + f"\n<!-- copy {i} -->".encode(),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import json
 import sqlite3
+from collections import Counter
 
 import pytest
 from conftest import LABELLED, REALDOCS, ROOT, SEEDS, ids, label_for, scrapy
@@ -132,6 +133,35 @@ def test_duplicates_share_a_key_and_count_once(store, tmp_path):
     assert len(rows) == 2 and rows[0]["report_key"] == rows[1]["report_key"]
     stats = json.loads(scrapy("stats", "--json", data_dir=store).stdout)
     assert stats["reports"] == STORED and stats["distinct_reports"] == STORED - 1
+
+
+@pytest.mark.slow
+def test_stats_counts_what_the_export_holds(store, tmp_path):
+    """stats counts in the database (groups read from indexes, distinct reports as a count of
+    groups, the failing reports in one pass): the same figures as counting the exported
+    records one by one."""
+    out = tmp_path / "all.jsonl"
+    assert scrapy("export", "-o", str(out), data_dir=store).returncode == 0
+    records = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    stats = json.loads(scrapy("stats", "--json", data_dir=store).stdout)
+
+    def bad(r):
+        return [c for c in r["checks"] + (r.get("crossyear_checks") or []) if not c["ok"]]
+
+    def pairs(key):
+        return {k: n for k, n in stats[key]}
+
+    failing = [r for r in records if bad(r)]
+    assert stats["reports"] == len(records) == STORED
+    assert stats["distinct_reports"] == len({r["report_key"] for r in records}) == STORED - 1
+    assert stats["reports_failing_checks"] == len(failing) > 0
+    assert pairs("reports_failing_checks_by_site") == Counter(r.get("site") for r in failing)
+    assert pairs("failing_checks_by_rule") == Counter(c["rule"] for r in records for c in bad(r))
+    assert any(rule.startswith("crossyear.") for rule in pairs("failing_checks_by_rule"))
+    assert pairs("by_site") == Counter(r.get("site") for r in records)
+    assert pairs("by_year") == Counter(r.get("year") for r in records)
+    assert {(p, y): n for p, y, n in stats["coverage"]} == Counter(
+        ((r.get("region") or {}).get("province"), r.get("year")) for r in records)
 
 
 @pytest.mark.slow

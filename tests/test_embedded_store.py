@@ -242,3 +242,188 @@ def test_litemongo_store_is_converted_on_first_open(tmp_path, records):
         failing = sum(not c["ok"] for r in records for c in r["checks"])
         assert sum(n for _, n in store.failing_rules()) == failing
     assert set(PACKED["reports"]) <= set(records[0])
+
+
+# --- aggregations in SQL: group keys, counts of groups, $facet ----------------------------------
+
+#: Values of one field, each a group of its own in MongoDB, except where the comment says.
+MIXED = [
+    ("missing", None), (None, None),  # a missing field and null: one group, _id None
+    (1, "number"), (1.0, "number"),  # 1 and 1.0: one group (numbers compare by value)
+    (True, "bool"), (False, "bool"), (0, "zero"),  # booleans are not 1 and 0
+    ("1", "string"), ([1], "array"), ("[1]", "string"), ({"a": 1}, "doc"),
+    ('{"a":1}', "string"), (dt.datetime(2025, 1, 1), "date"), ("x", "string"),
+]
+
+
+def _key(value):
+    """A group key as MongoDB tells them apart (Python's == says True == 1 == 1.0)."""
+    if isinstance(value, bool):
+        return ("bool", value)
+    if isinstance(value, int | float):
+        return ("number", float(value))
+    return (type(value).__name__, repr(value))
+
+
+def _groups(docs):
+    out: dict = {}
+    for d in docs:
+        k = _key(d["_id"])
+        assert k not in out, f"two groups for {d['_id']!r}"
+        out[k] = d["n"]
+    return out
+
+
+def _mixed(coll):
+    coll.insert_many([{"i": i} if v == "missing" else {"i": i, "k": v, "tags": [v, v]}
+                      for i, (v, _) in enumerate(MIXED)])
+
+
+@pytest.mark.parametrize("indexed", [False, True], ids=["scan", "index"])
+def test_group_keys_are_told_apart_as_mongodb_does(db, indexed):
+    coll = db["c"]
+    _mixed(coll)
+    if indexed:  # the keys then come from the index: the answers must not change
+        coll.create_index("k")
+    want = {("NoneType", "None"): 2, ("number", 1.0): 2, ("bool", True): 1, ("bool", False): 1,
+            ("number", 0.0): 1, ("str", "'1'"): 1, ("list", "[1]"): 1, ("str", "'[1]'"): 1,
+            ("dict", "{'a': 1}"): 1, ("str", '\'{"a":1}\''): 1,
+            ("datetime", repr(dt.datetime(2025, 1, 1))): 1, ("str", "'x'"): 1}
+    got = coll.aggregate([{"$group": {"_id": "$k", "n": {"$sum": 1}}}])
+    assert _groups(got) == want
+    assert coll.aggregate([{"$group": {"_id": "$k"}}, {"$count": "groups"}]) == [
+        {"groups": len(want)}]
+    # The same inside arrays ($unwind): each element a key, a missing array no element.
+    got = coll.aggregate([{"$unwind": "$tags"}, {"$group": {"_id": "$tags", "n": {"$sum": 1}}}])
+    assert _groups(got) == {k: 2 * n for k, n in want.items() if k != ("NoneType", "None")} | {
+        ("NoneType", "None"): 2}
+    # Keys of several fields: a document per group.
+    got = coll.aggregate([{"$group": {"_id": {"k": "$k", "none": "$nothing"},
+                                      "n": {"$sum": 1}}}])
+    assert len(got) == len(want) and all(d["_id"]["none"] is None for d in got)
+    assert {_key(d["_id"]["k"]): d["n"] for d in got} == want
+
+
+def test_counts_of_groups(db):
+    coll = db["c"]
+    coll.insert_many([{"k": k, "y": y} for k, y in
+                      [("a", 1), ("a", 2), ("b", 1), (None, 1), ("c", None)]] + [{"y": 3}])
+    def count(*stages):
+        return coll.aggregate([*stages, {"$count": "n"}])
+
+    assert count({"$group": {"_id": "$k"}}) == [{"n": 4}]  # a, b, c, null (+ missing)
+    assert count({"$match": {"y": 1}}, {"$group": {"_id": "$k"}}) == [{"n": 3}]
+    assert count({"$match": {"y": 9}}, {"$group": {"_id": "$k"}}) == []  # nothing: no document
+    assert count({"$group": {"_id": None}}) == [{"n": 1}]  # a constant key: one group
+    assert count({"$match": {"y": 9}}, {"$group": {"_id": None}}) == []
+    assert count({"$group": {"_id": {"k": "$k", "y": "$y"}}}) == [{"n": 6}]
+    # A $match on the groups, then their number.
+    assert count({"$group": {"_id": "$k", "n": {"$sum": 1}}}, {"$match": {"n": {"$gt": 1}}}) == [
+        {"n": 2}]  # a twice, null twice
+    assert coll.aggregate([{"$group": {"_id": None, "lo": {"$min": "$y"}}}]) == [
+        {"_id": None, "lo": 1}]
+    assert coll.aggregate([{"$match": {"y": 9}}, {"$group": {"_id": None, "lo": {"$min": "$y"}}}]
+                          ) == []  # no document: no group, as MongoDB
+    for bad in ("", "$n", "a.b", 3):
+        with pytest.raises(OperationFailure, match=r"\$count"):
+            count_stage = {"$count": bad}
+            coll.aggregate([{"$group": {"_id": "$k"}}, count_stage])
+    with pytest.raises(OperationFailure, match=r"\$limit before \$group"):
+        coll.aggregate([{"$limit": 1}, {"$group": {"_id": "$k"}}])
+
+
+def test_distinct_count_is_one_group_query_over_the_index(db):
+    coll = db["c"]
+    coll.create_index("k")
+    coll.insert_many([{"k": f"key{i % 50}", "big": "x" * 100} for i in range(500)])
+    statements = []
+    coll._conn.set_trace_callback(statements.append)
+    try:
+        assert coll.aggregate([{"$group": {"_id": "$k"}}, {"$count": "n"}]) == [{"n": 50}]
+    finally:
+        coll._conn.set_trace_callback(None)
+    (query,) = statements
+    plan = str(coll._conn.execute(f"EXPLAIN QUERY PLAN {query}").fetchall())
+    assert "USING INDEX c__k_1" in plan  # the keys read from the index, not the documents
+
+
+def test_sum_and_avg_add_numbers_only(db):
+    coll = db["c"]
+    coll.insert_many([{"v": v} for v in (1, 2.5, "3", True, False, None, [4], {"v": 5})] + [{}])
+    got = coll.aggregate([{"$group": {"_id": None, "s": {"$sum": "$v"}, "a": {"$avg": "$v"},
+                                      "n": {"$sum": 1}, "z": {"$sum": "x"}}}])
+    assert got == [{"_id": None, "s": 3.5, "a": 1.75, "n": 9, "z": 0}]
+    got = coll.aggregate([{"$match": {"v": "3"}},
+                          {"$group": {"_id": None, "s": {"$sum": "$v"}, "a": {"$avg": "$v"}}}])
+    assert got == [{"_id": None, "s": 0, "a": None}]
+
+
+def test_booleans_are_not_numbers_in_filters(db):
+    coll = db["c"]
+    coll.insert_many([{"_id": n, "v": v} for n, v in
+                      [("t", True), ("f", False), ("one", 1), ("zero", 0), ("real", 1.0)]])
+
+    def ids(filt):
+        return sorted(d["_id"] for d in coll.find(filt, {"_id": 1}))
+
+    assert ids({"v": True}) == ["t"]
+    assert ids({"v": False}) == ["f"]
+    assert ids({"v": 1}) == ["one", "real"]
+    assert ids({"v": 0}) == ["zero"]
+    assert ids({"v": {"$ne": False}}) == ["one", "real", "t", "zero"]
+    assert ids({"v": {"$in": [0, True]}}) == ["t", "zero"]
+    assert ids({"v": {"$nin": [1]}}) == ["f", "t", "zero"]
+
+
+def test_facet_reads_once_and_runs_each_sub_pipeline(db):
+    coll = db["c"]
+    coll.insert_many([{"site": f"s{i % 3}", "rules": ["r1", "r2"][: i % 3],
+                       "cy": [{"rule": "c1", "ok": i % 2 == 0}, {"rule": "c2", "ok": True}]}
+                      for i in range(12)])
+    statements = []
+    coll._conn.set_trace_callback(statements.append)
+    try:
+        (got,) = coll.aggregate([{"$match": {"rules.0": {"$exists": True}}}, {"$facet": {
+            "n": [{"$count": "n"}],
+            "sites": [{"$group": {"_id": "$site", "n": {"$sum": 1}}}, {"$sort": {"_id": 1}}],
+            "rules": [{"$unwind": "$rules"}, {"$group": {"_id": "$rules", "n": {"$sum": 1}}},
+                      {"$sort": {"_id": 1}}],
+            "cy": [{"$unwind": "$cy"}, {"$match": {"cy.ok": False}},
+                   {"$group": {"_id": "$cy.rule", "n": {"$sum": 1}}}],
+            "none": [{"$match": {"site": "s9"}}, {"$count": "n"}],
+        }}])
+    finally:
+        coll._conn.set_trace_callback(None)
+    assert got == {"n": [{"n": 8}],
+                   "sites": [{"_id": "s1", "n": 4}, {"_id": "s2", "n": 4}],
+                   "rules": [{"_id": "r1", "n": 8}, {"_id": "r2", "n": 4}],
+                   "cy": [{"_id": "c1", "n": 4}],  # i odd among i % 3 != 0: 1, 5, 7, 11
+                   "none": []}
+    assert sum(" FROM c " in s for s in statements) == 1  # the collection is read once
+    assert not coll._conn.execute("SELECT name FROM temp.sqlite_master").fetchall()  # dropped
+    (empty,) = coll.aggregate([{"$match": {"site": "s9"}}, {"$facet": {"n": [{"$count": "n"}]}}])
+    assert empty == {"n": []}
+    for bad in ([{"$facet": {}}], [{"$facet": {"a": [{"$facet": {"b": []}}]}}],
+                [{"$facet": {"a": []}}, {"$match": {}}]):
+        with pytest.raises(OperationFailure):
+            coll.aggregate(bad)
+
+
+def test_a_read_only_client_counts_and_facets(tmp_path, records):
+    """stats opens the store read-only: its $facet needs a temporary table, not a write."""
+    with Store(None, tmp_path) as store:
+        for r in records:
+            store.save(r["url"], r["url"].encode(), r)
+        writer = store.failing_summary({"failed_rules.0": {"$exists": True}}, "crossyear_checks")
+    with Store(None, tmp_path, readonly=True) as store:
+        assert store.failing_summary({"failed_rules.0": {"$exists": True}},
+                                     "crossyear_checks") == writer
+        assert store.count_distinct("report_key") == len({r["url"] for r in records})
+    failing = [r for r in records if any(not c["ok"] for c in r["checks"])]
+    assert writer["reports"] == len(failing) > 0
+    want: dict = {}
+    for r in failing:
+        for c in r["checks"]:
+            if not c["ok"]:
+                want[c["rule"]] = want.get(c["rule"], 0) + 1
+    assert writer["rules"] == sorted(want.items())

@@ -25,13 +25,19 @@ What is supported is what a document store for this project needs, and each unsu
 raises :class:`pymongo.errors.OperationFailure` naming it instead of answering wrongly:
 
 - filters: equality (scalars, datetimes, ObjectIds, documents), ``$eq $ne $gt $gte $lt $lte $in
-  $nin $exists $regex $elemMatch $and $or $nor``; ``a.0`` addresses an array element. Unlike
+  $nin $exists $regex $elemMatch $and $or $nor`` (a boolean equals only a boolean, a number
+  only a number); ``a.0`` addresses an array element. Unlike
   MongoDB, equality on an array field does not match its elements (use ``$elemMatch``).
 - projections (inclusion or exclusion), sort, skip, limit, ``count_documents``;
 - updates ``$set $unset $inc $setOnInsert`` with upsert; ``insert_one/many``, ``bulk_write``
   (one transaction), ``delete_one/many``;
 - aggregation: ``$match``, ``$unwind`` (a path string), ``$group`` with ``$sum $min $max $avg``,
-  ``$sort``, ``$limit``, ``$count`` — one ``SELECT … GROUP BY``.
+  then ``$match`` on the groups, ``$sort``, ``$limit`` or ``$count`` (the number of groups,
+  counted in SQL), ``$count``; ``$facet`` after ``$match``. A pipeline is one ``SELECT … GROUP
+  BY`` (a ``$facet``: the matching documents copied once into a temporary table, then one
+  SELECT per sub-pipeline over it). Group keys are told apart as MongoDB does (1 and 1.0 one
+  key, true and 1 two, a missing field and null one), reading the key from an index where
+  the collection has one; ``$sum`` and ``$avg`` add numbers only.
 
 Datetimes are kept naive UTC, as pymongo returns them with ``tz_aware=False``. Integers
 beyond 64 bits are refused (``OverflowError``), as MongoDB refuses them.
@@ -212,6 +218,12 @@ class _Sql:
             self.params.append(_dumps(value))
             # json_extract gives objects and arrays as JSON text: compared as documents.
             return f"json({self.expr(field)}) = json(?)"
+        if isinstance(value, bool):  # json_extract gives true as 1: the JSON type tells
+            return f"{_typed(self.expr(field))} = '{'true' if value else 'false'}'"
+        if isinstance(value, int | float) and value in (0, 1):  # ... and 1 is not true
+            expr = self.expr(field)
+            self.params.append(value)
+            return f"({expr} = ? AND {_typed(expr)} IN ('integer', 'real'))"
         if isinstance(value, dt.datetime | ObjectId):
             tag = "$date" if isinstance(value, dt.datetime) else "$oid"
             self.params.append(_sql_value(value))
@@ -232,8 +244,9 @@ class _Sql:
             self.params.append(_sql_value(arg))
             return f"{self.expr(field, tag)} {comparisons[op]} ?"
         if op in ("$in", "$nin"):
-            if arg and all(isinstance(v, str | int | float) and not isinstance(v, bool)
-                           for v in arg):  # IN over the indexed expression: an index lookup
+            if arg and all(isinstance(v, str) or isinstance(v, int | float) and not isinstance(
+                    v, bool) and v not in (0, 1) for v in arg):
+                # IN over the indexed expression: an index lookup (0 and 1 need their type)
                 self.params += list(arg)
                 clause = f"{self.expr(field)} IN ({','.join('?' * len(arg))})"
             else:
