@@ -403,6 +403,14 @@ def test_facet_reads_once_and_runs_each_sub_pipeline(db):
     assert not coll._conn.execute("SELECT name FROM temp.sqlite_master").fetchall()  # dropped
     (empty,) = coll.aggregate([{"$match": {"site": "s9"}}, {"$facet": {"n": [{"$count": "n"}]}}])
     assert empty == {"n": []}
+    # Only the fields named are copied: a missing one stays missing, null stays null.
+    coll.insert_many([{"site": "s7", "opt": None, "flag": False}, {"site": "s7", "flag": True}])
+    (got,) = coll.aggregate([{"$match": {"site": "s7"}}, {"$facet": {
+        "missing": [{"$match": {"opt": {"$exists": False}}}, {"$count": "n"}],
+        "null": [{"$match": {"opt": None}}, {"$count": "n"}],
+        "flags": [{"$group": {"_id": "$flag", "n": {"$sum": 1}}}, {"$sort": {"_id": 1}}]}}])
+    assert got == {"missing": [{"n": 1}], "null": [{"n": 2}],
+                   "flags": [{"_id": False, "n": 1}, {"_id": True, "n": 1}]}
     for bad in ([{"$facet": {}}], [{"$facet": {"a": [{"$facet": {"b": []}}]}}],
                 [{"$facet": {"a": []}}, {"$match": {}}]):
         with pytest.raises(OperationFailure):

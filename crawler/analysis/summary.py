@@ -33,11 +33,29 @@ UNKNOWN = "(unknown)"
 
 
 def _get(doc: dict, path: str):
+    if path in doc:  # a light row (:func:`light`) keeps the headline figures by their path
+        return doc[path]
     for part in path.split("."):
         if not isinstance(doc, dict):
             return None
         doc = doc.get(part)
     return doc
+
+
+def light(row: dict) -> dict:
+    """``row`` as the report holds it in memory, one per stored report: the headline figures
+    under their dotted paths instead of the nested ``tables``, and of the checks only the
+    failing ones (all the report shows; a report has forty-odd checks)."""
+    out = {k: v for k, v in row.items() if k not in ("tables", "checks", CROSSYEAR_FIELD)}
+    for _, paths in HEADLINES:
+        for path in paths:
+            value = _get(row, path)
+            if value is not None:
+                out[path] = value
+    for key in ("checks", CROSSYEAR_FIELD):
+        if row.get(key):
+            out[key] = [c for c in row[key] if not c.get("ok")]
+    return out
 
 
 def province(row: dict) -> str:

@@ -43,9 +43,10 @@ class Command(StoreCommand):
         review_dir = out.with_name(out.stem + "_review")
         query = filters.query(opts)
         with self.open_store(opts) as store:
-            rows = list(store.report_rows(query, summary.FIELDS))
+            rows = [summary.light(r) for r in store.report_rows(query, summary.FIELDS)]
             failing_only = {"$and": [query, failing_query()]}
-            checks = {r["url"]: r for r in store.report_rows(failing_only, summary.CHECK_FIELDS)}
+            checks = {r["url"]: summary.light(r)
+                      for r in store.report_rows(failing_only, summary.CHECK_FIELDS)}
             for row in rows:
                 row.update(checks.get(row["url"], {}))
             crawls = recent_crawls(store)

@@ -765,6 +765,40 @@ def _count_name(name) -> str:
     return name
 
 
+def _fields_named(pipeline: list) -> set[str]:
+    """The top-level document fields a pipeline reads (before its ``$group``: what comes
+    after reads the groups)."""
+    out: set[str] = set()
+
+    def filt(f):
+        for k, v in (f or {}).items():
+            if k in ("$and", "$or", "$nor"):
+                for sub in v:
+                    filt(sub)
+            elif not k.startswith("$"):
+                out.add(k.split(".")[0])
+
+    def path(value):
+        if isinstance(value, str) and value.startswith("$"):
+            out.add(value[1:].split(".")[0])
+        elif isinstance(value, dict):
+            for v in value.values():
+                path(v)
+
+    for stage in pipeline:
+        if not isinstance(stage, dict) or len(stage) != 1:
+            continue  # refused with its reason when the stage runs
+        (op, arg), = stage.items()
+        if op == "$match":
+            filt(arg)
+        elif op == "$unwind":
+            path(arg)
+        elif op == "$group":
+            path(arg)
+            break
+    return out
+
+
 #: Names of the temporary tables of $facet stages.
 _FACETS = itertools.count()
 
@@ -844,19 +878,23 @@ class _Aggregation:
         else:
             raise OperationFailure("embedded store: $group _id must be a field path, a document "
                                    "of field paths or a constant")
-        select, keys = [], []
-        for path in fields.values():
-            expr = sql.expr(path[1:])
-            select += [expr, _typed(expr)]
-            keys += [expr, _group_class(expr)]
-        group_by = f" GROUP BY {', '.join(keys)}" if keys else ""
+        exprs = [sql.expr(path[1:]) for path in fields.values()]
+        classes = [_group_class(e) for e in exprs]
         if count is not None and not after:
             # The number of groups, counted in SQL: one GROUP BY (over an index where the keys
             # have one), nothing handed to Python.
-            inner = (f"SELECT 1 FROM {source} WHERE {where}{group_by}" if keys
+            inner = (f"SELECT 1 FROM {source} WHERE {where} GROUP BY "
+                     f"{', '.join(e for pair in zip(exprs, classes, strict=True) for e in pair)}" if exprs
                      else f"SELECT 1 FROM {source} WHERE {where} LIMIT 1")
             n = self._query(f"SELECT count(*) FROM ({inner})", sql.params)[0][0]
             return [{count: n}] if n else []
+        # Grouped by the values alone (in index order where an index holds them: no sort, no
+        # document read), each group with the least and greatest class of its values; should
+        # a group mix values SQL calls equal and MongoDB does not (true and 1), grouped again
+        # by value and class. The class of a group's key tells how to decode it.
+        plain = [x for e, c in zip(exprs, classes, strict=True) for x in (e, f"min({c})",
+                                                                         f"max({c})")]
+        exact = [x for pair in zip(exprs, classes, strict=True) for x in pair]
         names = []
         for name, spec in group.items():
             if name == "_id":
@@ -878,28 +916,40 @@ class _Aggregation:
                 raise OperationFailure(f"embedded store: {acc} of a constant is not supported")
             call = f"{self.ACCUMULATORS[acc]}({value})"
             # SQL's sum of no numbers is NULL, MongoDB's is 0.
-            select.append(f"coalesce({call}, 0)" if acc == "$sum" else call)
-            names.append(name)
-        query = f"SELECT {', '.join(select) or 1} FROM {source} WHERE {where}{group_by}"
-        if not keys:  # a constant _id: one group, if any document matches
-            query += " HAVING count(*) > 0"
-        out, n = [], 0
-        width = 2 * len(fields)
-        for row in self._rows(query, sql.params):
-            values = [_value(row[i], row[i + 1]) for i in range(0, width, 2)]
-            if not fields:
-                group_key = key
-            elif None in fields:
-                group_key = values[0]
-            else:
-                group_key = dict(zip(fields, values, strict=True))
-            doc = {"_id": group_key}
-            doc.update(zip(names, row[width:], strict=True))
-            if all(_matches(doc, cond) for cond in after):
-                if count is not None:  # groups counted as they stream by, not kept
-                    n += 1
+            names.append((name, f"coalesce({call}, 0)" if acc == "$sum" else call))
+        accumulators = [call for _, call in names]
+        for by_class in (False, True):
+            select = (exact if by_class else plain) + accumulators
+            query = f"SELECT {', '.join(select) or 1} FROM {source} WHERE {where}"
+            if exprs:
+                query += f" GROUP BY {', '.join(exact if by_class else exprs)}"
+            else:  # a constant _id: one group, if any document matches
+                query += " HAVING count(*) > 0"
+            width = (2 if by_class else 3) * len(exprs)
+            out, n, again = [], 0, False
+            rows = self._rows(query, sql.params)
+            for row in rows:
+                if not by_class and any(row[i + 1] != row[i + 2] for i in range(0, width, 3)):
+                    again = True
+                    break
+                step = 2 if by_class else 3
+                values = [_value(row[i], row[i + 1]) for i in range(0, width, step)]
+                if not fields:
+                    group_key = key
+                elif None in fields:
+                    group_key = values[0]
                 else:
-                    out.append(doc)
+                    group_key = dict(zip(fields, values, strict=True))
+                doc = {"_id": group_key}
+                doc.update(zip((name for name, _ in names), row[width:], strict=True))
+                if all(_matches(doc, cond) for cond in after):
+                    if count is not None:  # groups counted as they stream by, not kept
+                        n += 1
+                    else:
+                        out.append(doc)
+            rows.close()
+            if not again:
+                break
         if count is not None:
             return [{count: n}] if n else []
         if sort:
@@ -921,9 +971,16 @@ class _Aggregation:
                                        "without $facet")
         table = f"temp.facet{next(_FACETS)}"
         conn = self.coll._conn
+        # Only the top-level fields the sub-pipelines name are copied (present ones only, so
+        # that a missing field stays missing); booleans, which json_each gives as 1 and 0,
+        # copied as booleans.
+        names = sorted(set().union(*(_fields_named(sub) for sub in facets.values())))
+        kept = ("(SELECT json_group_object(key, CASE type WHEN 'true' THEN json('true') "
+                "WHEN 'false' THEN json('false') ELSE value END) FROM json_each(doc) "
+                f"WHERE key IN ({', '.join('?' * len(names))}))")
         with self.coll.database.client._lock:
-            conn.execute(f"CREATE TABLE {table} AS SELECT key, doc FROM {self.table} "
-                         f"WHERE {where}", params)
+            conn.execute(f"CREATE TABLE {table} AS SELECT key, {kept} AS doc "
+                         f"FROM {self.table} WHERE {where}", [*names, *params])
             try:
                 return {name: _Aggregation(self.coll, sub, table).run()
                         for name, sub in facets.items()}
