@@ -1,6 +1,7 @@
 """The store: raw pages and their records, in MongoDB or the embedded on-disk store.
 
 - :mod:`crawler.store.database`: :class:`Store`, the only code that touches the database.
+- :mod:`crawler.store.writes`: its write path (batched writes, retries, the journal and replay).
 - :mod:`crawler.store.journal`: items kept on disk while the database is unreachable.
 - :mod:`crawler.store.breaker`: the circuit breaker that sends writes to the journal in an outage.
 - :mod:`crawler.store.embedded`: the embedded engine (pymongo's API on SQLite, queried in SQL).
