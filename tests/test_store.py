@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections import Counter
 
 import pytest
 from conftest import REALDOCS, ROOT, SEEDS, label_for, scrapy, store_target
@@ -278,3 +279,39 @@ def test_import_a_page_whose_report_is_a_pdf_beside_it(tmp_path):
         assert store.count_pages() == 2
     again = scrapy("reparse", data_dir=data)
     assert "changed 0, unchanged 1, failed 0" in again.stdout, again.stdout + again.stderr
+
+
+def test_counts_in_the_database(store):
+    """Distinct reports ($group then $count) and the failing reports' counts (one $facet), as
+    MongoDB's pipelines and the embedded engine's SQL answer them, against the records counted
+    one by one: copies of one report on two portals, reports without a site, cross-year checks."""
+    from parsers import parse_page
+
+    pages = [p for p in SEEDS + REALDOCS if p.suffix in (".txt", ".html")]
+    records = []
+    for i, p in enumerate(pages):
+        record = parse_page(p.read_bytes(), url=f"https://www.example.gov.cn/{p.name}")
+        records.append(dict(record, site=f"site{i % 3}" if i % 4 else None))
+    copy = dict(records[0], url="https://other.example.gov.cn/copy.html", site="other")
+    for r in [*records, copy]:
+        store.save(r["url"], r["url"].encode(), r)
+    crossyear = [{"rule": "crossyear.carried_over", "ok": False}, {"rule": "crossyear.x", "ok": True}]
+    store.set_report_fields(records[1]["url"], {"crossyear_checks": crossyear})
+    stored = [*records, copy]
+    assert store.count_distinct("report_key") == len(stored) - 1
+    assert store.count_distinct("site") == len({r["site"] for r in stored})
+    assert store.count_distinct("report_key", {"site": "nowhere"}) == 0
+
+    def bad(r):
+        own = [c["rule"] for c in r["checks"] if not c["ok"]]
+        return own + (["crossyear.carried_over"] if r is records[1] else [])
+
+    failing = [r for r in stored if bad(r)]
+    got = store.failing_summary({"$or": [{"failed_rules.0": {"$exists": True}},
+                                         {"crossyear_checks": {"$elemMatch": {"ok": False}}}]},
+                                "crossyear_checks")
+    assert got["reports"] == len(failing) > 1
+    assert dict(got["by_site"]) == Counter(r["site"] for r in failing)
+    assert dict(got["rules"]) == Counter(rule for r in stored for rule in bad(r))
+    assert store.failing_summary({"site": "nowhere"}, "crossyear_checks") == {
+        "reports": 0, "by_site": [], "rules": []}
