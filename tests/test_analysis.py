@@ -214,3 +214,26 @@ def test_stats_aligned_and_filtered(store):
     lines = coverage.splitlines()[1:]
     assert {"上海市", "西藏自治区"} <= {x.split()[0] for x in lines}
     assert len({wcswidth(x) for x in lines}) == 1  # CJK-aware: the columns line up
+
+
+def test_light_rows_give_the_same_report():
+    """The report holds one light row per stored report (headline figures by path, failing
+    checks only): every figure and the page it renders equal those of the full records."""
+    import datetime as dt
+
+    from crawler.analysis import report, summary
+    from parsers import parse_page
+
+    rows = []
+    for i, p in enumerate(p for p in SEEDS + REALDOCS if p.suffix in (".txt", ".html")):
+        r = parse_page(p.read_bytes(), url=f"https://www.example.gov.cn/{p.name}")
+        rows.append(dict(r, site=f"site{i % 2}", report_key=f"k{i // 2}"))  # pairs of copies
+    light = [summary.light(r) for r in rows]
+    assert all("tables" not in r and all(not c["ok"] for c in r.get("checks", [])) for r in light)
+    assert summary.totals(light) == summary.totals(rows)
+    assert summary.totals(light, by_province=True) == summary.totals(rows, by_province=True)
+    assert summary.coverage(light) == summary.coverage(rows)
+    assert summary.failing_rules(light) == summary.failing_rules(rows) != {}
+    when = dt.datetime(2026, 6, 1)
+    assert report.render(light, today=when.date(), generated=when) == report.render(
+        rows, today=when.date(), generated=when)

@@ -62,10 +62,18 @@ def _link(href: str, text: str) -> tuple:
     return (f'<a href="{escape(href)}" rel="noreferrer">{escape(text)}</a>',)
 
 
-def render(rows: list[dict], *, today: dt.date, review_href=None, filters: str = "",
-           source: str = "", generated: dt.datetime | None = None, crawls: list[dict] | None = None
-           ) -> str:
-    """The report over ``rows`` (reports projected to :data:`summary.FIELDS`).
+def render(rows: list[dict], **options) -> str:
+    """The report over ``rows`` (reports projected to :data:`summary.FIELDS`) as one string;
+    ``options`` as :func:`chunks` takes them."""
+    return "".join(chunks(rows, **options))
+
+
+def chunks(rows: list[dict], *, today: dt.date, review_href=None, filters: str = "",
+           source: str = "", generated: dt.datetime | None = None,
+           crawls: list[dict] | None = None):
+    """The report over ``rows`` (reports projected to :data:`summary.FIELDS`), a section at a
+    time: a writer never holds the whole page (at national scale its lists of failing checks
+    and late reports run to tens of megabytes), only the section being built.
 
     ``review_href(url)`` gives the link to a report's review page (None: link the source URL).
     """
@@ -99,10 +107,14 @@ def render(rows: list[dict], *, today: dt.date, review_href=None, filters: str =
     if not rows:
         parts.append("<p>No report matches. Crawl first (<code>scrapy crawl reports</code>) or "
                      "check the filters and the store (<code>--data-dir</code>).</p>")
-    parts += [_coverage(rows), _timeliness(rows, today, review_href), _checks(rows, review_href),
-              _totals(rows), _about(crawls)]
-    parts.append("</body></html>\n")
-    return "".join(parts)
+    yield "".join(parts)
+    del distinct, bad_rows, parts
+    yield _coverage(rows)
+    yield _timeliness(rows, today, review_href)
+    yield _checks(rows, review_href)
+    yield _totals(rows)
+    yield _about(crawls)
+    yield "</body></html>\n"
 
 
 def _coverage(rows) -> str:
@@ -138,21 +150,21 @@ def _timeliness(rows, today, review_href) -> str:
     late = sorted((a for a in assessed if a["status"] == "late"), key=lambda a: -a["days_late"])
     out.append(f"<h3>Late ({len(late)})</h3>")
     out.append(_table(["organ", "year", "published", "deadline", "days late", "page"],
-                      [[a["organ"], str(a["year"]), str(a["published_at"]), str(a["deadline"]),
-                        a["days_late"], _link(a["url"], "source")] for a in late], numeric_from=4)
+                      ([a["organ"], str(a["year"]), str(a["published_at"]), str(a["deadline"]),
+                        a["days_late"], _link(a["url"], "source")] for a in late), numeric_from=4)
                if late else "<p>None.</p>")
     odd = [a for a in assessed if a["status"] in ("undated", "early")]
     out.append(f"<details><summary>Undated or dated before the year ended ({len(odd)})</summary>"
                + _table(["organ", "year", "date on page", "page"],
-                        [[a["organ"], str(a["year"]), str(a["published_at"] or "—"),
-                          _link(review_href(a["url"]), "review")] for a in odd]) + "</details>")
+                        ([a["organ"], str(a["year"]), str(a["published_at"] or "—"),
+                          _link(review_href(a["url"]), "review")] for a in odd)) + "</details>")
     out.append(f"<h3>Missing ({len(missing)})</h3><p class=note>An organ that published for an "
                "earlier year but has no report in the store for a year whose deadline has passed "
                f"(as of {today}): not published, or not found by the crawl.</p>")
     if missing:
         out.append(_table(["organ", "year missing", "deadline", "last report found"],
-                          [[m["organ"], str(m["year"]), str(m["deadline"]),
-                            _link(m["last_url"], str(m["last_year"]))] for m in missing]))
+                          ([m["organ"], str(m["year"]), str(m["deadline"]),
+                            _link(m["last_url"], str(m["last_year"]))] for m in missing)))
     return "".join(out)
 
 
@@ -168,20 +180,24 @@ def _checks(rows, review_href) -> str:
     for site, organs in sorted(by_site.items()):
         n = sum(len(v) for v in organs.values())
         out.append(f"<h3>{escape(site)} · {n} report(s)</h3>")
-        lines = []
-        for organ, reports in sorted(organs.items()):
-            for row, bad in reports:
-                first = True
-                for c in bad:
-                    lines.append([organ if first else "", str(row.get("year") or "") if first else "",
-                                  c["rule"], str(c["where"]), c["expected"], c["actual"],
-                                  _link(review_href(row["url"]), "review") if first else ("",)])
-                    first = False
         out.append(_table(["organ", "year", "rule", "where", "expected", "on the page", ""],
-                          lines, numeric_from=4))
+                          _check_lines(organs, review_href), numeric_from=4))
     if not by_site:
         out.append("<p>No failing check.</p>")
     return "".join(out)
+
+
+def _check_lines(organs: dict, review_href):
+    """The table rows of one site's failing checks, one at a time (tables are built from
+    iterables: a national report lists hundreds of thousands of rows)."""
+    for organ, reports in sorted(organs.items()):
+        for row, bad in reports:
+            first = True
+            for c in bad:
+                yield [organ if first else "", str(row.get("year") or "") if first else "",
+                       c["rule"], str(c["where"]), c["expected"], c["actual"],
+                       _link(review_href(row["url"]), "review") if first else ("",)]
+                first = False
 
 
 def _totals(rows) -> str:

@@ -6,6 +6,7 @@ check opens against its source in two clicks. Takes the filters of ``export``.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 
@@ -66,9 +67,15 @@ class Command(StoreCommand):
                                          review_href=lambda u: review.slug(u) if u in known else u)
                     (review_dir / review.slug(record["url"])).write_text(html, encoding="utf-8")
                     written += 1
-            html = report.render(rows, today=today, review_href=href, filters=filters.describe(opts),
-                                 source=store.describe(), crawls=crawls)
-        out.write_text(html, encoding="utf-8")
+            # Written a section at a time, under a temporary name: a report that fails midway
+            # leaves the previous one in place.
+            part = out.with_name(out.name + ".part")
+            with part.open("w", encoding="utf-8") as page:
+                for chunk in report.chunks(rows, today=today, review_href=href,
+                                           filters=filters.describe(opts),
+                                           source=store.describe(), crawls=crawls):
+                    page.write(chunk)
+            os.replace(part, out)
         print(f"report of {len(rows)} reports: {out}"
               + (f" (+ {written} review pages in {review_dir})" if written else ""),
               file=sys.stderr)
