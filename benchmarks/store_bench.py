@@ -13,8 +13,9 @@ meets, each in a fresh process (peak RSS from ``getrusage``):
 - disk: bytes per report (pages included).
 
 Documents are made efficiently: each fixture is parsed once, then every report gets its own url,
-site (one of 997), organ, year, province and page body (a distinct comment, so a distinct hash). Prints one table
-row per size; asserts nothing. 10k takes about a minute; 300k is a manual run (see README).
+site (one of 997), organ, year, province and page body (a distinct comment, so a distinct
+hash). Prints one table row per size; asserts nothing. 10k takes about a minute; 300k is a
+manual run (see README).
 """
 
 from __future__ import annotations
