@@ -5,7 +5,7 @@ meets, each in a fresh process (peak RSS from ``getrusage``):
 
 - fill: reports per second through ``Store.save_many`` in batches of 200 (the crawl's path);
 - open: seconds to open the store and read one report;
-- ``scrapy stats``: seconds (the command, interpreter start excluded) and peak MB;
+- ``scrapy stats``: seconds (the command, interpreter start excluded), CPU seconds and peak MB;
 - ``scrapy export`` to CSV and JSONL: seconds (likewise), seconds and CPU seconds per 1k
   reports, peak MB (and a check that every report was written);
 - reparse: seconds until ``iter_reports`` yields its first report, and reports per second of the
@@ -134,8 +134,9 @@ def measure(data: Path, n: int, tmp: Path) -> dict:
     row: dict = {"reports": n}
     (opened,), _ = child(_OPEN, data, data=data)
     row["open s"] = float(opened)
-    (peak, took, _cpu), _ = child(_SCRAPY, "stats", data=data)
+    (peak, took, cpu), _ = child(_SCRAPY, "stats", data=data)
     row["stats s"], row["stats MB"] = float(took), int(peak) / 1024
+    row["stats cpu s"] = float(cpu)  # the process's, interpreter start included
     for fmt in ("csv", "jsonl"):
         out = tmp / f"out.{fmt}"
         (peak, took, cpu), _ = child(_SCRAPY, "export", "-o", out, data=data)
