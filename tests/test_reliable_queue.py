@@ -147,11 +147,16 @@ def test_repeated_kill_9_loses_no_report_and_duplicates_none(portal, redis_db, t
     paths = sorted(path_of(portal, u) for u in reports)
     assert paths == sorted(bench_paths(REPORTS)), f"seed {seed}"  # every report, stored once
     hits = {p: portal.hits.get(p, 0) for p in bench_paths(REPORTS)}
-    assert max(hits.values()) <= 2, ({p: n for p, n in hits.items() if n > 2}, seed)
     assert left_in_redis(client) == {}, seed
     events = recoveries(client)
     assert len(events) == kills and all(e["by"] for e in events)
-    assert sum(e["requests"] for e in events) > 0  # the kills landed on work in flight
+    recovered = sum(e["requests"] for e in events)
+    assert recovered > 0  # the kills landed on work in flight
+    # At least once, never more than the kills explain: a page is fetched again only when a
+    # kill caught it in flight (a page put back by one kill may be caught again by the next).
+    again = {p: n for p, n in hits.items() if n > 1}
+    assert max(hits.values()) <= 1 + kills, (again, seed)
+    assert sum(n - 1 for n in again.values()) <= recovered, (again, recovered, seed)
 
 
 @pytest.mark.slow
