@@ -7,8 +7,10 @@ there, or holds the GIL of the crawl process, slows the crawl. Two helpers:
   other cores (threads would share the crawl's GIL: measured, a writer thread and the pool's
   result thread made the reactor wait for the GIL on every hand-over).
 - :class:`Batcher`: groups entries so that each call does many (one store transaction per
-  batch instead of one per page). A batch goes when it is full or ``delay`` seconds after its
-  first entry, so a slow crawl does not hold its items back.
+  batch instead of one per page). Batches follow the workers: an entry goes at once when a
+  worker is free, and entries that arrive while all are busy go together, so that nothing ever
+  waits for a timer (measured: a quarter-second batch timer left items waiting with no batch
+  at the workers a quarter of the crawl, holding their responses, which stalls downloads).
 """
 
 from __future__ import annotations
@@ -40,9 +42,9 @@ def _deferred(future: Future, reactor) -> defer.Deferred:
 
 
 def _hold(fn, args, seconds: float):
-    """Call ``fn`` then stay busy a moment, so that the next start-up call goes to another
-    worker."""
-    result = fn(*args)
+    """Call ``fn`` then stay busy a moment, so that the next call of :meth:`WorkerPool.call_each`
+    goes to another worker."""
+    result = fn(*args) if fn is not None else None
     time.sleep(seconds)
     return result
 
@@ -67,11 +69,18 @@ class WorkerPool:
         ctx.set_forkserver_preload(self.preload)
         return ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
 
-    def start(self, fn=None, *args) -> defer.Deferred:
-        """Start the workers and call ``fn(*args)`` once in each; fires when all have."""
-        self._executor = self._start()
-        if fn is None:
-            return defer.succeed(None)
+    def start(self) -> None:
+        """Start the worker processes now (the fork server imports ``preload``), without
+        waiting for them."""
+        if self._executor is None:
+            self._executor = self._start()
+            if self.workers:
+                self._executor.submit(_hold, None, (), 0)  # the pool launches its processes
+
+    def call_each(self, fn, *args) -> defer.Deferred:
+        """Call ``fn(*args)`` once in each worker (as far as the pool hands the calls out one
+        per worker); fires when all have."""
+        self.start()
         calls = [_deferred(self._executor.submit(_hold, fn, args, 0.05), self.reactor)
                  for _ in range(max(self.workers, 1))]
         return defer.gatherResults(calls, consumeErrors=True)
@@ -98,52 +107,81 @@ class WorkerPool:
 
 class Batcher:
     """Queue entries for ``submit(entries) -> Deferred[results]`` (one result per entry, in
-    order), ``size`` entries at a time or ``delay`` seconds after the first entry of a batch.
-    :meth:`add` returns a Deferred that fires with the entry's result."""
+    order); :meth:`add` returns a Deferred that fires with the entry's result.
 
-    def __init__(self, submit, size: int = 50, delay: float = 0.25, reactor=None):
+    Batches follow the workers, not a clock: while fewer than ``slots`` batches are out, what is
+    pending goes at once (on the next turn of the reactor, so that the entries of one turn
+    travel together); while every slot is busy, entries wait and go together when a batch comes
+    back, at most ``size`` per batch. An idle crawl thus never waits for a timer, and a busy one
+    writes in batches as large as the backlog (one store transaction per batch instead of one
+    per page).
+    """
+
+    def __init__(self, submit, size: int = 50, slots: int = 1, reactor=None):
         if reactor is None:
             from twisted.internet import reactor
-        self.submit, self.size, self.delay, self.reactor = submit, size, delay, reactor
+        self.submit, self.size, self.slots, self.reactor = submit, max(size, 1), max(slots, 1), \
+            reactor
         self._pending: list[tuple[object, defer.Deferred]] = []
-        self._timer = None
+        self._call = None
         self._inflight: set[defer.Deferred] = set()
+        #: Batches submitted, and the sizes of the largest one: for the crawl's stats.
+        self.batches = self.largest = 0
+
+    @property
+    def pending(self) -> int:
+        """Entries waiting for a batch to be submitted."""
+        return len(self._pending)
+
+    @property
+    def inflight(self) -> int:
+        """Batches submitted and not done yet."""
+        return len(self._inflight)
 
     def add(self, entry) -> defer.Deferred:
         d: defer.Deferred = defer.Deferred()
         self._pending.append((entry, d))
-        if len(self._pending) >= self.size:
-            self.flush()
-        elif self._timer is None:
-            self._timer = self.reactor.callLater(self.delay, self.flush)
+        if len(self._inflight) < self.slots and self._call is None:
+            self._call = self.reactor.callLater(0, self._send)
         return d
 
-    def flush(self) -> defer.Deferred:
-        """Write what is pending now; fires when it is written."""
-        if self._timer is not None and self._timer.active():
-            self._timer.cancel()
-        self._timer = None
-        batch, self._pending = self._pending, []
-        if not batch:
-            return defer.succeed(None)
+    def _send(self) -> None:
+        self._call = None
+        while self._pending and len(self._inflight) < self.slots:
+            self._submit_batch()
+
+    def _submit_batch(self) -> defer.Deferred:
+        batch, self._pending = self._pending[:self.size], self._pending[self.size:]
+        self.batches += 1
+        self.largest = max(self.largest, len(batch))
         written = self.submit([e for e, _ in batch])
         self._inflight.add(written)
 
-        def deliver(results):
+        def done(outcome):
             self._inflight.discard(written)
+            if self._pending and self._call is None:
+                # A slot is free: what waited goes now (after this batch's items are handed on).
+                self._call = self.reactor.callLater(0, self._send)
+            return outcome
+
+        def deliver(results):
             for (_, d), result in zip(batch, results, strict=True):
                 d.callback(result)
 
         def fail(failure):
-            self._inflight.discard(written)
             for _, d in batch:
                 d.errback(failure)
 
+        written.addBoth(done)
         written.addCallbacks(deliver, fail)
         return written
 
     def close(self) -> defer.Deferred:
-        """Submit everything pending; fires when every batch is done."""
-        self.flush()
+        """Submit everything pending (slots or not); fires when every batch is done."""
+        if self._call is not None and self._call.active():
+            self._call.cancel()
+        self._call = None
+        while self._pending:
+            self._submit_batch()
         waiting = list(self._inflight)
         return defer.DeferredList(waiting, consumeErrors=True) if waiting else defer.succeed(None)

@@ -8,16 +8,22 @@ page is stored as a page of its report and goes no further. Records outside the 
 crawl asked for (by the parsed statistics year) are dropped, and their year remembered in the
 store. Counts go to Scrapy's stats (``pages``, ``reports/new|changed|unchanged|journaled``,
 ``reports/failed_checks``, ``reports/no_tables``, ``reports/read_from_attachment``,
-``attachments``, ``attachments/journaled``, ``pages/too_large``), which
+``attachments``, ``attachments/journaled``, ``pages/too_large``; ``pipeline/batches`` and
+``pipeline/largest_batch``: batches sent to the workers and the most pages in one;
+``pipeline/batches_broken``: batches a dying worker took down, done again;
+``pages/worker_died``: pages that killed their worker every time), which
 :class:`crawler.extensions.CrawlRecorder` keeps in ``crawls``. When the
 spider closes, the cross-year checks of the organs whose reports were new or changed are
 recomputed (:mod:`crawler.analysis.crossyear`).
 
-Nothing heavy runs in the crawl process: pages go in batches of ``STORE_BATCH_SIZE`` (sent at
-the latest ``STORE_BATCH_DELAY`` seconds after a batch's first page) to ``PARSE_WORKERS`` worker
-processes (0: one thread of the crawl process), which derive their records and store each batch
-with one bulk write (:func:`crawler.pagework.store_pages`). An item leaves the pipeline once it
-is stored.
+Nothing heavy runs in the crawl process: pages go to ``PARSE_WORKERS`` worker processes (0: one
+thread of the crawl process), which derive their records and store each batch with one bulk
+write (:func:`crawler.pagework.store_pages`). Batches follow the workers (:class:`Batcher`): a
+page goes at once to a free worker, and pages that arrive while every worker is busy go together
+when one is free, ``STORE_BATCH_SIZE`` at most. The workers start when the pipeline is built,
+before the spider opens. An item leaves the pipeline once it is stored. A worker that dies
+(killed, out of memory) takes no page with it: its batch is done again by new workers, page by
+page, so that a page that kills its worker fails alone and says so.
 
 Nothing is dropped silently: a body over the store's limit is a dropped item with the reason
 (before it is shipped anywhere); while the database is down items go to the journal (the
@@ -28,7 +34,9 @@ crawl with a clear message, and the item, not stored, is fetched again by the ne
 from __future__ import annotations
 
 import logging
+from concurrent.futures.process import BrokenProcessPool
 
+from scrapy import signals
 from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 
@@ -49,37 +57,67 @@ class AttachmentStored(DropItem):
         super().__init__(f"attachment stored: {url}", log_level="DEBUG")
 
 
+#: Times a page alone is given to new workers after a worker died with it.
+_WORKER_TRIES = 3
+_WORKER_DIED = {"status": "worker_died", "record": None, "attachments": {}}
+
+
 class StorePipeline:
     def __init__(self, crawler):
         self.crawler = crawler
         self.stats = crawler.stats
         settings = crawler.settings
-        self.pool = WorkerPool(settings.getint("PARSE_WORKERS"), preload=("crawler.pagework",))
+        workers = settings.getint("PARSE_WORKERS")
+        self.pool = WorkerPool(workers, preload=("crawler.pagework",))
         self.batcher = Batcher(self._submit, settings.getint("STORE_BATCH_SIZE"),
-                               settings.getfloat("STORE_BATCH_DELAY"))
+                               slots=max(workers, 1))
         self._stopping = False
         self.organs: set[str] = set()  # whose cross-year checks to recompute at the end
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler)
+        pipeline = cls(crawler)
+        # The worker processes start now, while Scrapy builds the rest of the crawl: importing
+        # the parser takes them a good part of a second.
+        pipeline.pool.start()
+        crawler.signals.connect(pipeline.pool.close, signal=signals.engine_stopped)
+        return pipeline
 
     def open_spider(self):
         """Open the crawl's store (a store that cannot be used says so here, in one line) and
-        start the workers. They open their stores while the first pages are fetched: a batch
-        sent meanwhile waits in the pool's queue."""
+        have each worker open it. They do so while the first pages are fetched: a batch sent
+        meanwhile waits in the pool's queue."""
         store = self.store = Store.for_crawler(self.crawler)
         settings = self.crawler.settings
         self.target = (store.uri, None if store.uri else str(store.data_dir),
                        str(store.journal.path),
                        settings.getfloat("STORE_BREAKER_COOLDOWN", 2.0),
                        settings.getfloat("STORE_BREAKER_MAX", 60.0))
-        self.pool.start(pagework.warm, self.target).addErrback(
+        self.pool.call_each(pagework.warm, self.target).addErrback(
             lambda failure: logger.error("pipeline workers could not start: %s",
                                          failure.getErrorMessage()))
 
     def _submit(self, pages):
-        return self.pool.run(pagework.store_pages, self.target, pages)
+        return deferred_from_coro(self._store(pages))
+
+    async def _store(self, pages: list[dict], tries: int = 0) -> list[dict]:
+        try:
+            return await maybe_deferred_to_future(
+                self.pool.run(pagework.store_pages, self.target, pages))
+        except BrokenProcessPool:
+            # A worker died: every batch out at the time fails with it, the innocent ones too.
+            self.stats.inc_value("pipeline/batches_broken")
+            if len(pages) == 1:
+                if tries >= _WORKER_TRIES:
+                    logger.error("pipeline workers died %d times on %s: not stored", tries + 1,
+                                 pages[0]["url"])
+                    return [_WORKER_DIED]
+                return await self._store(pages, tries + 1)
+        # The batch is done again by new workers (storing a page again is harmless), a page at
+        # a time, so that a page that kills its worker fails alone.
+        logger.error("a pipeline worker died with a batch of %d pages; storing them again one "
+                     "by one", len(pages))
+        return [(await self._store([page], 1))[0] for page in pages]
 
     def process_item(self, item):
         """Checks that need no work at once (a body over the store's limit is dropped before it
@@ -105,6 +143,10 @@ class StorePipeline:
                              "status": f.status, "headers": f.headers}
                             for f in item.attachments]}))
         status, record = result["status"], result["record"]
+        if status == "worker_died":
+            self.stats.inc_value("pages/worker_died")
+            raise DropItem(f"not stored, fetched again by the next crawl: {item.url}: the "
+                           f"pipeline worker died on it", log_level="ERROR")
         for name, n in result["attachments"].items():
             if name == "too_large":
                 self.stats.inc_value("pages/too_large", n)
@@ -151,6 +193,8 @@ class StorePipeline:
     async def close_spider(self):
         await maybe_deferred_to_future(self.batcher.close())
         self.pool.close()
+        self.stats.set_value("pipeline/batches", self.batcher.batches)
+        self.stats.set_value("pipeline/largest_batch", self.batcher.largest)
         # Before the crawl recorder closes the store (spider_closed comes after the pipelines).
         if not self.organs:
             return

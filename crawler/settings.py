@@ -103,11 +103,10 @@ SPIDER_MIDDLEWARES = {
 }
 ITEM_PIPELINES = {"crawler.pipelines.StorePipeline": 300}
 # The pipeline derives and stores pages in this many worker processes (0: a thread of the crawl
-# process), in batches of STORE_BATCH_SIZE sent at the latest STORE_BATCH_DELAY seconds after a
-# batch's first page.
+# process). A page goes at once to a free worker; pages that arrive while all are busy go
+# together when one is free, at most STORE_BATCH_SIZE in one batch (one store transaction).
 PARSE_WORKERS = 2
 STORE_BATCH_SIZE = 50
-STORE_BATCH_DELAY = 0.25
 # Each crawl run is recorded in the store's `crawls` collection with all its stats.
 EXTENSIONS = {"crawler.extensions.CrawlRecorder": 500}
 # Challenge pages and errors are never cached if a user turns the HTTP cache on.

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import threading
 import time
@@ -25,6 +26,8 @@ TYPES = {".html": "text/html; charset=utf-8", ".htm": "text/html; charset=utf-8"
          ".txt": "text/plain; charset=utf-8", ".pdf": "application/pdf", "": "text/html; charset=utf-8"}
 #: Report links per page of the ``/bench/`` column.
 BENCH_PER_PAGE = 20
+#: A link to a file (PDF, Word, Excel) in a page.
+FILE_LINK = re.compile(rb"""href=["'][^"']+\.(?:pdf|docx?|wps|xlsx?)["']""", re.I)
 RUISHU = (b'<!DOCTYPE html><html><head><meta content="' + b"x" * 300
           + b'"><script type="text/javascript" r="m">var _$a=1;</script>'
           b'<script src="/c.js" r="m"></script></head><body></body></html>')
@@ -33,10 +36,12 @@ RUISHU = (b'<!DOCTYPE html><html><head><meta content="' + b"x" * 300
 class Portal(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address, root: Path = ROOT, *, bench_reports: int = 200):
+    def __init__(self, address, root: Path = ROOT, *, bench_reports: int = 200,
+                 bench_attachments: bool = True):
         super().__init__(address, Handler)
         self.root = root
         self.bench_reports = bench_reports
+        self.bench_attachments = bench_attachments
         self._bench_bodies: list[bytes] | None = None
         self.data = json.loads((root / "data.json").read_text(encoding="utf-8"))
         self.hits: dict[str, int] = {}
@@ -72,12 +77,16 @@ class Portal(ThreadingHTTPServer):
 
     @property
     def bench_bodies(self) -> list[bytes]:
-        """The demo sites' report pages, which the ``/bench/`` column repeats."""
+        """The demo sites' report pages, which the ``/bench/`` column repeats (without the
+        pages that link files when ``bench_attachments`` is false)."""
         if self._bench_bodies is None:
             expected = json.loads((self.root / "expected.json").read_text(encoding="utf-8"))
-            self._bench_bodies = [(self.root / p.lstrip("/")).read_bytes()
-                                  for p, stem in sorted(expected.items())
-                                  if stem and not p.startswith("/gkmlpt/")]
+            bodies = [(self.root / p.lstrip("/")).read_bytes()
+                      for p, stem in sorted(expected.items())
+                      if stem and not p.startswith("/gkmlpt/")]
+            if not self.bench_attachments:
+                bodies = [b for b in bodies if not FILE_LINK.search(b)]
+            self._bench_bodies = bodies
         return self._bench_bodies
 
     def enter(self, path: str) -> str:
@@ -212,10 +221,13 @@ class Handler(BaseHTTPRequestHandler):
         return self._send(200, json.dumps(body, ensure_ascii=False).encode(), "application/json")
 
 
-def serve(port: int = 0, root: Path = ROOT, *, bench_reports: int = 200) -> Portal:
+def serve(port: int = 0, root: Path = ROOT, *, bench_reports: int = 200,
+          bench_attachments: bool = True) -> Portal:
     """Start the portal in a background thread (port 0: a free port); ``.shutdown()`` stops it.
-    ``bench_reports``: how many report pages the ``/bench/`` column lists."""
-    portal = Portal(("127.0.0.1", port), root, bench_reports=bench_reports)
+    ``bench_reports``: how many report pages the ``/bench/`` column lists;
+    ``bench_attachments``: whether it includes the report page that links its report as a file."""
+    portal = Portal(("127.0.0.1", port), root, bench_reports=bench_reports,
+                    bench_attachments=bench_attachments)
     threading.Thread(target=portal.serve_forever, daemon=True).start()
     return portal
 

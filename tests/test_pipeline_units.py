@@ -149,3 +149,89 @@ def test_crawl_spec_round_trips_through_its_arguments():
     assert spec.arguments() == {"site": "a,b", "years": "2022-2024", "refresh": "1"}
     assert CrawlSpec.parse(**spec.arguments()) == spec
     assert CrawlSpec.parse().is_empty
+
+
+class _DyingPool:
+    """A worker pool whose workers die on every batch holding ``poison`` (as a page that
+    crashes the parser would make them) and store the others as the real workers do."""
+
+    def __init__(self, crawler, poison: str):
+        self.crawler, self.poison, self.calls = crawler, poison, []
+
+    def run(self, fn, target, pages):
+        from concurrent.futures.process import BrokenProcessPool
+
+        from twisted.internet import defer
+
+        self.calls.append([p["url"] for p in pages])
+        if any(p["url"] == self.poison for p in pages):
+            return defer.fail(BrokenProcessPool("a worker died"))
+        return defer.succeed(fn(target, pages))
+
+    def close(self):
+        pass
+
+
+def test_a_page_that_kills_its_worker_fails_alone_and_the_rest_of_its_batch_is_stored(crawler):
+    from scrapy.exceptions import DropItem
+    from twisted.internet import defer
+
+    from crawler.pipelines import StorePipeline
+
+    pipeline = StorePipeline(crawler)
+    pipeline.open_spider()
+    poison = "https://www.example.gov.cn/poison.html"
+    pipeline.pool = _DyingPool(crawler, poison)
+    batch = [page(REALDOCS[1]), dict(page(REALDOCS[2]), url=poison), page(REALDOCS[3])]
+    results = []
+    defer.Deferred.fromCoroutine(pipeline._store(batch)).addCallback(results.append)
+    (statuses,) = [[r["status"] for r in rs] for rs in results]
+    assert statuses == ["new", "worker_died", "new"]
+    # The batch, then each page alone; the poison page three times alone, then given up.
+    assert pipeline.pool.calls[0] == [p["url"] for p in batch]
+    assert pipeline.pool.calls.count([poison]) == 3
+    assert crawler.stats.get_value("pipeline/batches_broken") == 4
+    assert Store.for_crawler(crawler).count_reports() == 2
+    # The item of the poison page is dropped with the reason, never lost silently.
+    item = page_item(REALDOCS[2])
+    item.url = poison
+    pipeline.batcher.submit = lambda pages: defer.succeed([{"status": "worker_died",
+                                                            "record": None, "attachments": {}}])
+    failures = []
+    d = defer.Deferred.fromCoroutine(pipeline.process_item(item))
+    pipeline.batcher.close()
+    d.addErrback(failures.append)
+    assert failures and failures[0].check(DropItem)
+    assert "the pipeline worker died on it" in str(failures[0].value)
+    assert crawler.stats.get_value("pages/worker_died") == 1
+
+
+def test_batches_follow_the_workers_not_a_clock():
+    from twisted.internet import defer, task
+
+    from crawler.offload import Batcher
+
+    clock, sent = task.Clock(), []
+
+    def submit(entries):
+        sent.append((entries, defer.Deferred()))
+        return sent[-1][1]
+
+    batcher = Batcher(submit, size=3, slots=1, reactor=clock)
+    first = batcher.add("a")
+    clock.advance(0)  # the next turn of the reactor, no waiting: the slot was free
+    assert [e for e, _ in sent] == [["a"]]
+    later = [batcher.add(x) for x in "bcde"]  # the slot is busy: these wait, together
+    clock.advance(10)
+    assert len(sent) == 1 and batcher.pending == 4
+    results = []
+    first.addCallback(results.append)
+    sent[0][1].callback(["A"])
+    clock.advance(0)
+    assert results == ["A"] and [e for e, _ in sent[1:]] == [["b", "c", "d"]]  # size caps it
+    sent[1][1].callback(["B", "C", "D"])
+    clock.advance(0)
+    assert [e for e, _ in sent[2:]] == [["e"]]
+    sent[2][1].callback(["E"])
+    assert [d.result for d in later] == ["B", "C", "D", "E"]
+    assert (batcher.batches, batcher.largest, batcher.inflight) == (3, 3, 0)
