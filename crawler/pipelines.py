@@ -39,6 +39,7 @@ from concurrent.futures.process import BrokenProcessPool
 from scrapy import signals
 from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
+from twisted.internet import defer
 
 from crawler import pagework
 from crawler.analysis import crossyear
@@ -93,9 +94,18 @@ class StorePipeline:
                        str(store.journal.path),
                        settings.getfloat("STORE_BREAKER_COOLDOWN", 2.0),
                        settings.getfloat("STORE_BREAKER_MAX", 60.0))
-        self.pool.call_each(pagework.warm, self.target).addErrback(
-            lambda failure: logger.error("pipeline workers could not start: %s",
-                                         failure.getErrorMessage()))
+        self.pool.call_each(pagework.warm, self.target).addErrback(self._warm_failed)
+
+    @staticmethod
+    def _warm_failed(failure):
+        # Opening the store in the workers only saves the first batch the time: a worker that
+        # fails here fails again on its first batch, which says what went wrong with the page.
+        failure = failure.value.subFailure if failure.check(defer.FirstError) else failure
+        if failure.check(BrokenProcessPool):
+            logger.warning("a pipeline worker died while starting; new workers take the pages")
+        else:
+            logger.error("pipeline workers could not open the store: %s",
+                         failure.getErrorMessage())
 
     def _submit(self, pages):
         return deferred_from_coro(self._store(pages))
