@@ -66,9 +66,9 @@ class CrawlProbe:
         slot = engine.scraper.slot
         pipe = self._pipeline()
         pending = inflight = 0
-        if pipe is not None:
-            pending = pipe.batcher.pending
-            inflight = pipe.batcher.inflight
+        if pipe is not None:  # (the private names: earlier versions of the Batcher)
+            pending = len(pipe.batcher._pending)
+            inflight = len(pipe.batcher._inflight)
         scheduled = len(engine._slot.scheduler) if engine._slot else 0
         self.samples.append((len(engine.downloader.active), scheduled,
                              slot.active_size if slot else 0,
