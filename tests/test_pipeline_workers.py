@@ -98,3 +98,15 @@ def test_a_worker_killed_mid_crawl_loses_no_page(portal, tmp_path):
     assert not re.search(r"Error processing|Traceback", out), out[-3000:]
     assert "pipeline worker process died; starting new workers" in out or \
         "a pipeline worker died with a batch" in out
+
+
+def test_pdfminer_debug_records_stay_out_of_the_crawl_process(portal, tmp_path):
+    """PDFs parsed in the crawl process (PARSE_WORKERS=0), at LOG_LEVEL=DEBUG: none of
+    pdfminer's per-token DEBUG records is built (Scrapy's root logger lets every record through
+    to its handler; they cost a PDF three times its parse), the rest of the log is there."""
+    proc = crawl(portal, tmp_path, "-s", "PARSE_WORKERS=0", "-s", "LOG_LEVEL=DEBUG")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "DEBUG: Crawled (200)" in proc.stderr
+    assert "[pdfminer" not in proc.stderr, proc.stderr[:3000]
+    reports, _, crawls = stored(tmp_path)
+    assert len(reports) == REPORTS and crawls[0]["counts"]["reports/read_from_attachment"] == 4
