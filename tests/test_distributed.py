@@ -66,8 +66,13 @@ def test_enqueue_needs_redis_and_valid_targets(portal, redis_db, tmp_path):
 @pytest.mark.serial  # the gaps between arrivals are measured: run alone, not beside other tests
 def test_two_workers_share_one_crawl_politely(portal, redis_db, tmp_path):
     env = env_for(redis_db, tmp_path)
+    # Both workers are up before there is work: on a loaded machine the first one to start
+    # would otherwise crawl everything before the second had imported Scrapy.
+    workers = [worker(portal, env, "-s", "REDIS_IDLE_TIMEOUT=12") for _ in range(2)]
+    deadline = time.time() + 60
+    while not all(working(redis_db, w.pid) for w in workers) and time.time() < deadline:
+        time.sleep(0.1)
     assert scrapy(portal, env, "enqueue", "--site", SITES).returncode == 0
-    workers = [worker(portal, env) for _ in range(2)]
     outputs = [w.communicate(timeout=300)[0] for w in workers]
     assert all(w.returncode == 0 for w in workers), outputs[0][-2000:] + outputs[1][-2000:]
     reports, _, crawls = stored(tmp_path)
