@@ -34,12 +34,15 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from crawler.analysis.crawls import outcome
 from crawler.crawlspec import CrawlSpec
-from crawler.reliable_queue import Queue, new_run
 from crawler.sites import Site
 from crawler.store import Store, utcnow
+
+if TYPE_CHECKING:  # the queue (redis, scrapy-redis) is imported by the cluster launcher only
+    from crawler.reliable_queue import Queue
 
 logger = logging.getLogger(__name__)
 
@@ -186,6 +189,8 @@ class Scheduler:
         return True
 
     def _enqueue(self, site: Site, now: dt.datetime) -> bool:
+        from crawler.reliable_queue import new_run  # noqa: PLC0415  (see TYPE_CHECKING)
+
         run = new_run(site.id)
         if not self.cluster.lock(site.id, run):
             return False  # another scheduler is starting it, or its run is going

@@ -16,7 +16,6 @@ from scrapy.exceptions import UsageError
 from crawler import distributed
 from crawler.cli import ProjectCommand
 from crawler.crawlspec import CrawlSpec
-from crawler.reliable_queue import Queue, new_run
 
 
 class Command(ProjectCommand):
@@ -36,6 +35,9 @@ class Command(ProjectCommand):
         parser.add_argument("--refresh", action="store_true", help="fetch stored reports again")
 
     def handle(self, args, opts):
+        # redis and scrapy-redis load here, not on every scrapy command's start
+        from crawler.reliable_queue import Queue, new_run  # noqa: PLC0415
+
         url = distributed.redis_url(self.settings)
         if not url:
             raise UsageError("REDIS_URL is not set: enqueue feeds distributed workers",

@@ -16,7 +16,6 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from crawler import distributed
-from crawler.reliable_queue import Queue
 
 
 def _clock(seconds: float) -> str:
@@ -76,6 +75,9 @@ class Command(ScrapyCommand):
         parser.add_argument("--json", action="store_true", help="print one JSON object")
 
     def run(self, args, opts):
+        # redis and scrapy-redis load here, not on every scrapy command's start
+        from crawler.reliable_queue import Queue  # noqa: PLC0415
+
         url = distributed.redis_url(self.settings)
         if not url:
             raise UsageError("REDIS_URL is not set: the queue lives in Redis", print_help=False)

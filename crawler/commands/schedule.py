@@ -18,7 +18,6 @@ from scrapy.exceptions import UsageError
 
 from crawler import distributed
 from crawler import sites as registry
-from crawler.reliable_queue import Queue
 from crawler.schedule import ClusterLauncher, Scheduler, crawl_command
 from crawler.store.command import StoreCommand
 
@@ -44,6 +43,9 @@ class Command(StoreCommand):
                             help="a Scrapy setting for the crawls started (repeatable)")
 
     def handle(self, args, opts):
+        # redis and scrapy-redis load here, not on every scrapy command's start
+        from crawler.reliable_queue import Queue  # noqa: PLC0415
+
         sites = registry.load(self.settings.get("SITES_REGISTRY"), self.settings.get("SITES_BASE_URL"))
         try:
             sites = registry.select(sites, opts.site.split(",") if opts.site else None, opts.region)
