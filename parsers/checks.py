@@ -7,6 +7,7 @@ check's ``where`` says which ones were.
 
 from __future__ import annotations
 
+import functools
 import operator
 
 from . import templates as T
@@ -63,6 +64,13 @@ def run_checks(tables: dict) -> list[dict]:
         if len(row) == len(T.APPLICATION_COLUMNS):  # every column read: the usual row
             present = _APPLICANTS
             values = _applicant_values(row)
+            total = row["total"]
+            if total is not None and None not in values:  # and no blank: nothing to name
+                parts = functools.reduce(operator.add, values, 0)  # in order, as _sum adds
+                out.append({"rule": "applications.row_sum", "where": f"applications.{key}",
+                            "expected": parts, "actual": 0 + total,
+                            "ok": abs(parts - total) < 1e-9})
+                continue
         else:
             present = [c for c in _APPLICANTS if c in row]
             if not present:
@@ -76,6 +84,11 @@ def run_checks(tables: dict) -> list[dict]:
     if all(r in apps for r in balance_rows):
         columns = _columns([apps[r] for r in balance_rows], T.APPLICATION_COLUMNS)
         for col, column in zip(T.APPLICATION_COLUMNS, columns, strict=True):
+            if None not in column:  # the usual column: nothing to name
+                lhs, rhs = 0 + column[0] + column[1], 0 + column[2] + column[3]
+                out.append({"rule": "applications.balance", "where": f"applications.*.{col}",
+                            "expected": lhs, "actual": rhs, "ok": abs(lhs - rhs) < 1e-9})
+                continue
             lhs, n1 = _sum(column[:2], lambda i, col=col: f"{balance_rows[i]}.{col}")
             rhs, n2 = _sum(column[2:], lambda i, col=col: f"{balance_rows[2 + i]}.{col}")
             out.append(_check("applications.balance", f"applications.*.{col}", lhs, rhs, n1 + n2))
@@ -85,6 +98,13 @@ def run_checks(tables: dict) -> list[dict]:
         columns = _columns([apps[r] for r in results], T.APPLICATION_COLUMNS)
         processed = apps["total_processed"]
         for col, column in zip(T.APPLICATION_COLUMNS, columns, strict=True):
+            total = processed.get(col)
+            if total is not None and None not in column:  # the usual column
+                parts = functools.reduce(operator.add, column, 0)
+                out.append({"rule": "applications.results_sum",
+                            "where": f"applications.total_processed.{col}",
+                            "expected": parts, "actual": 0 + total, "ok": abs(parts - total) < 1e-9})
+                continue
             parts, nulls = _sum(column, lambda i, col=col: f"{results[i]}.{col}")
             total, tnull = _sum((processed.get(col),), lambda _, col=col: f"total_processed.{col}")
             out.append(_check("applications.results_sum", f"applications.total_processed.{col}",
