@@ -95,5 +95,5 @@ class Document:
             if isinstance(b, Line):
                 out.append(b.text)
             else:
-                out.extend(" | ".join(r) for r in b.rows)
+                out.extend(map(" | ".join, b.rows))
         return "\n".join(out)

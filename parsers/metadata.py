@@ -11,6 +11,7 @@ taken from the URL: portals file reports under misleading paths.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections import Counter
 
@@ -75,6 +76,7 @@ _YEAR_WORD = re.compile(_YEAR + r"\s*年")
 _LEADING_YEAR = re.compile(r"^\s*" + _YEAR + r"\s*年")
 _KV_NOISE = re.compile(r"[\s:：]")
 _KV_WORD = re.compile("发布|发文|来源|日期")
+_KV_NAME = re.compile("|".join(r"[\s:：]*".join(map(re.escape, k)) for k in _KV_LABELS))
 _SPACES = re.compile(r"\s+")
 
 
@@ -89,10 +91,10 @@ def _kv(doc: Document, limit: int) -> dict[str, str]:
     ``发布日期：2022-03-10`` lines, read from the first ``limit`` blocks."""
     out: dict[str, str] = {}
     for b in doc.blocks[:limit]:
-        text = b.text if isinstance(b, Line) else " | ".join(" | ".join(r) for r in b.rows)
-        # A cell names a field only if the table's text, noise removed, holds the field's name.
-        bare = _KV_NOISE.sub("", text) if isinstance(b, Table) else ""
-        if bare and any(k in bare for k in _KV_LABELS):
+        text = b.text if isinstance(b, Line) else " | ".join(map(" | ".join, b.rows))
+        # A cell names a field only if the table's text, noise removed, holds the field's name:
+        # one search for the names with noise between their characters, no copy of the text.
+        if isinstance(b, Table) and _KV_NAME.search(text):
             for row in b.rows:
                 cells = [collapse(c) for c in row]
                 for i, c in enumerate(cells[:-1]):
@@ -179,7 +181,9 @@ def _organ_from_head(doc: Document) -> str | None:
 
 def _signature(doc: Document, end: int) -> tuple[str | None, str | None]:
     """The organ and date signed at the end of the report (``陇西县财政局`` / ``2023年1月19日``)."""
-    lines = [b.text for b in doc.blocks[:end] if isinstance(b, Line)][-8:]
+    # The last eight lines before the end, found from the end (the body can be long).
+    lines = list(itertools.islice((b.text for b in reversed(doc.blocks[:end])
+                                   if isinstance(b, Line)), 8))[::-1]
     for i in range(len(lines) - 1, -1, -1):
         line = lines[i].strip()
         m = _DATE_LINE.match(line)
