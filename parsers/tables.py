@@ -55,6 +55,10 @@ def split_row(cells: list[str], prose: bool = False, block: int = -1) -> Row:
     """Label cells (blank ones dropped) and the value cells after the last label."""
     # map() over the cached predicates: no bytecode per cell (this runs on every cell).
     kinds = list(map(is_value, cells))
+    if kinds.count(False) == 1 and not kinds[0]:
+        # The usual table row: one label, then values. A label is never blank (a blank cell
+        # reads as a value), so it is kept as it is.
+        return Row([cells[0]], cells[1:], prose, block)
     last = len(kinds) - 1 - kinds[::-1].index(False) if False in kinds else -1
     labels = list(itertools.filterfalse(is_blank, cells[: last + 1]))
     return Row(labels, cells[last + 1:], prose, block)
