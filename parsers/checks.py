@@ -37,6 +37,18 @@ def _sum(row_values, names) -> tuple[int | float, list[str]]:
     return total, nulls
 
 
+def _plain_sum(values):
+    """The sum of values none of which is None, added in order as :func:`_sum` does; None if
+    one is. Counts are ints: sum() adds them in C (a None stops it)."""
+    try:
+        total = sum(values)
+    except TypeError:
+        return None
+    if type(total) is not int:  # a float among them: sum() may round differently than + does
+        total = functools.reduce(operator.add, values, 0)
+    return total
+
+
 def _check(rule: str, where: str, expected, actual, nulls: list[str]) -> dict:
     if nulls:
         where = f"{where} (blank as 0: {', '.join(nulls)})"
@@ -65,8 +77,8 @@ def run_checks(tables: dict) -> list[dict]:
             present = _APPLICANTS
             values = _applicant_values(row)
             total = row["total"]
-            if total is not None and None not in values:  # and no blank: nothing to name
-                parts = functools.reduce(operator.add, values, 0)  # in order, as _sum adds
+            parts = _plain_sum(values) if total is not None else None
+            if parts is not None:  # no blank: nothing to name
                 out.append({"rule": "applications.row_sum", "where": f"applications.{key}",
                             "expected": parts, "actual": 0 + total,
                             "ok": abs(parts - total) < 1e-9})
@@ -99,8 +111,8 @@ def run_checks(tables: dict) -> list[dict]:
         processed = apps["total_processed"]
         for col, column in zip(T.APPLICATION_COLUMNS, columns, strict=True):
             total = processed.get(col)
-            if total is not None and None not in column:  # the usual column
-                parts = functools.reduce(operator.add, column, 0)
+            parts = _plain_sum(column) if total is not None else None
+            if parts is not None:  # the usual column: no blank
                 out.append({"rule": "applications.results_sum",
                             "where": f"applications.total_processed.{col}",
                             "expected": parts, "actual": 0 + total, "ok": abs(parts - total) < 1e-9})
