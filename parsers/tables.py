@@ -272,13 +272,13 @@ def read_applications(rows: list[Row], template: str | None) -> TableResult:
         if not row.values:
             continue
         key = _match_key(row, specs, cursor)
-        nonblank = row.nonblank()
         if key is not None:
-            if nonblank == 0 and len(row.values) < n:
+            # (Counting blanks only for a short row: a full labelled row is a data row.)
+            if len(row.values) < n and row.nonblank() == 0:
                 continue  # a header cell such as 总计 with a blank after it, not a data row
             entries.append((key, row))
             cursor = specs.position[key]
-        elif nonblank > n // 2:
+        elif row.nonblank() > n // 2:
             entries.append((None, row))
 
     labelled = {k for k, _ in entries if k}
