@@ -85,7 +85,8 @@ def body_end(blocks: list, start: int) -> int:
 def find_headings(blocks: list) -> list[Heading]:
     found: dict[str, Heading] = {}
     for i, b in enumerate(blocks):
-        if not isinstance(b, Line):
+        # A paragraph is no heading: ruled out before the cache, which would hash it and hold it.
+        if not isinstance(b, Line) or len(b.text) > _MAX_HEADING:
             continue
         hit = _title_key(b.text)
         if hit and hit[1] not in found:
