@@ -186,6 +186,8 @@ def _signature(doc: Document, end: int) -> tuple[str | None, str | None]:
                                    if isinstance(b, Line)), 8))[::-1]
     for i in range(len(lines) - 1, -1, -1):
         line = lines[i].strip()
+        if not line.endswith("日"):  # both signature forms end with the date's 日
+            continue
         m = _DATE_LINE.match(line)
         if m:
             date = _iso(*m.groups())
