@@ -72,6 +72,7 @@ class StorePipeline:
         self.pool = WorkerPool(workers, preload=("crawler.pagework",))
         self.batcher = Batcher(self._submit, settings.getint("STORE_BATCH_SIZE"),
                                slots=max(workers, 1))
+        self._alone = defer.DeferredLock()  # the pages of broken batches, one at a time
         self._stopping = False
         self.organs: set[str] = set()  # whose cross-year checks to recompute at the end
 
@@ -110,24 +111,37 @@ class StorePipeline:
     def _submit(self, pages):
         return deferred_from_coro(self._store(pages))
 
-    async def _store(self, pages: list[dict], tries: int = 0) -> list[dict]:
+    async def _store(self, pages: list[dict]) -> list[dict]:
         try:
             return await maybe_deferred_to_future(
                 self.pool.run(pagework.store_pages, self.target, pages))
         except BrokenProcessPool:
             # A worker died: every batch out at the time fails with it, the innocent ones too.
             self.stats.inc_value("pipeline/batches_broken")
-            if len(pages) == 1:
-                if tries >= _WORKER_TRIES:
-                    logger.error("pipeline workers died %d times on %s: not stored", tries + 1,
-                                 pages[0]["url"])
-                    return [_WORKER_DIED]
-                return await self._store(pages, tries + 1)
         # The batch is done again by new workers (storing a page again is harmless), a page at
         # a time, so that a page that kills its worker fails alone.
         logger.error("a pipeline worker died with a batch of %d pages; storing them again one "
                      "by one", len(pages))
-        return [(await self._store([page], 1))[0] for page in pages]
+        return [await self._store_alone(page) for page in pages]
+
+    async def _store_alone(self, page: dict) -> dict:
+        """One page of a broken batch, given to new workers up to :data:`_WORKER_TRIES` times.
+        Such pages go one at a time (a lock): were two out together, the one that kills its
+        worker would break the other's try too, and an innocent page would be given up with it."""
+        await maybe_deferred_to_future(self._alone.acquire())
+        try:
+            for _ in range(_WORKER_TRIES):
+                try:
+                    (result,) = await maybe_deferred_to_future(
+                        self.pool.run(pagework.store_pages, self.target, [page]))
+                    return result
+                except BrokenProcessPool:
+                    self.stats.inc_value("pipeline/batches_broken")
+        finally:
+            self._alone.release()
+        logger.error("pipeline workers died %d times on %s: not stored", _WORKER_TRIES + 1,
+                     page["url"])
+        return _WORKER_DIED
 
     def process_item(self, item):
         """Checks that need no work at once (a body over the store's limit is dropped before it

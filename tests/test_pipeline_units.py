@@ -206,6 +206,61 @@ def test_a_page_that_kills_its_worker_fails_alone_and_the_rest_of_its_batch_is_s
     assert crawler.stats.get_value("pages/worker_died") == 1
 
 
+class _SharedFatePool(_DyingPool):
+    """Batches stay out until :meth:`step`; a worker dying then breaks every batch out, as a
+    process pool does (the innocent ones fail with the one that held the poison page)."""
+
+    def __init__(self, crawler, poison: str):
+        super().__init__(crawler, poison)
+        self.out: list = []
+
+    def run(self, fn, target, pages):
+        from twisted.internet import defer
+
+        self.calls.append([p["url"] for p in pages])
+        d = defer.Deferred()
+        self.out.append((d, fn, target, pages))
+        return d
+
+    def step(self) -> None:
+        from concurrent.futures.process import BrokenProcessPool
+
+        out, self.out = self.out, []
+        dies = any(p["url"] == self.poison for _, _, _, pages in out for p in pages)
+        for d, fn, target, pages in out:
+            if dies:
+                d.errback(BrokenProcessPool("a worker died"))
+            else:
+                d.callback(fn(target, pages))
+
+
+def test_a_page_that_kills_its_worker_does_not_take_an_innocent_page_of_another_batch(crawler):
+    """Two batches out at once, one holding a page that kills its worker: both break, their
+    pages are tried again alone, and only the killer is given up."""
+    from twisted.internet import defer
+
+    from crawler.pipelines import StorePipeline
+
+    pipeline = StorePipeline(crawler)
+    pipeline.open_spider()
+    poison = "https://www.example.gov.cn/poison.html"
+    pool = pipeline.pool = _SharedFatePool(crawler, poison)
+    first = [dict(page(REALDOCS[1]), url=poison), page(REALDOCS[2])]
+    second = [page(REALDOCS[3]), page(REALDOCS[4])]
+    results = {}
+    for name, batch in (("first", first), ("second", second)):
+        defer.Deferred.fromCoroutine(pipeline._store(batch)).addCallback(
+            lambda rs, name=name: results.setdefault(name, [r["status"] for r in rs]))
+    for _ in range(50):
+        if not pool.out:
+            break
+        pool.step()
+    assert not pool.out
+    assert results == {"first": ["worker_died", "new"], "second": ["new", "new"]}
+    assert pool.calls.count([poison]) == 3
+    assert Store.for_crawler(crawler).count_reports() == 3
+
+
 def test_batches_follow_the_workers_not_a_clock():
     from twisted.internet import defer, task
 
