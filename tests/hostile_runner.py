@@ -151,6 +151,19 @@ class Zygote:
         return subprocess.CompletedProcess(args, answer["returncode"], answer["stdout"],
                                            answer["stderr"])
 
+    def summary(self, name: str, timeout: float = 120.0) -> dict:
+        """Case ``name``'s summary (the JSON it prints), once it passed what every hostile case
+        must: it ended within ``timeout`` with status 0 and no traceback."""
+        import pytest  # noqa: PLC0415  (the zygote itself, run as a script, has no pytest)
+
+        try:
+            proc = self.run(name, timeout)
+        except subprocess.TimeoutExpired:  # a backstop for a machine far busier than CPU time says
+            pytest.fail(f"{name}: still running after {timeout:.0f} s")
+        assert proc.returncode == 0, f"{name}: exit {proc.returncode}\n{proc.stderr[-2000:]}"
+        assert "Traceback" not in proc.stderr, proc.stderr[-2000:]
+        return json.loads(proc.stdout)
+
     def close(self) -> None:
         self.proc.stdin.close()
         try:

@@ -9,7 +9,6 @@ and fails. ``python benchmarks/hostile_bench.py`` prints each case's time and pe
 from __future__ import annotations
 
 import json
-import subprocess
 
 import pytest
 from conftest import ROOT
@@ -19,12 +18,7 @@ from hostile_cases import CASES
 @pytest.mark.slow
 @pytest.mark.parametrize("name", list(CASES))
 def test_hostile_input_ends_in_a_record(name, hostile_runner):
-    try:
-        proc = hostile_runner.run(name, timeout=120)
-    except subprocess.TimeoutExpired:  # a backstop for a machine far busier than CPU time says
-        pytest.fail(f"{name}: still running after 120 s")
-    assert proc.returncode == 0, f"{name}: exit {proc.returncode}\n{proc.stderr[-2000:]}"
-    summary = json.loads(proc.stdout)
+    summary = hostile_runner.summary(name)
     assert summary["out_of_int64"] == []
     assert summary["template"] in ("2021", "2019", "unknown")
     expect = CASES[name][1]

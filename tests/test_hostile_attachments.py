@@ -40,13 +40,7 @@ BESIDE = {"pdf_rects_2500": R005, "pdf_rects_1900": R005, "pdf_lines_3000": R005
 @pytest.mark.slow
 @pytest.mark.parametrize("name", list(CASES))
 def test_hostile_attachment_ends_in_a_record(name, hostile_runner):
-    try:
-        proc = hostile_runner.run(name, timeout=120)
-    except subprocess.TimeoutExpired:  # a backstop for a machine far busier than CPU time says
-        pytest.fail(f"{name}: still running after 120 s")
-    assert proc.returncode == 0, f"{name}: exit {proc.returncode}\n{proc.stderr[-2000:]}"
-    assert "Traceback" not in proc.stderr
-    summary = json.loads(proc.stdout)
+    summary = hostile_runner.summary(name)
     assert summary["out_of_int64"] == []
     expect = CASES[name][1]
     if expect:
