@@ -10,7 +10,7 @@ import pytest
 from conftest import DEMO_SITES as SITES
 from conftest import EXPECTED, path_of, stored
 from conftest import scrapy as run_scrapy
-from workers import env_for
+from workers import env_for, wait_for
 
 from demo import portal as demo_portal
 
@@ -69,9 +69,7 @@ def test_two_workers_share_one_crawl_politely(portal, redis_db, tmp_path):
     # Both workers are up before there is work: on a loaded machine the first one to start
     # would otherwise crawl everything before the second had imported Scrapy.
     workers = [worker(portal, env, "-s", "REDIS_IDLE_TIMEOUT=12") for _ in range(2)]
-    deadline = time.time() + 60
-    while not all(working(redis_db, w.pid) for w in workers) and time.time() < deadline:
-        time.sleep(0.1)
+    wait_for(lambda: all(working(redis_db, w.pid) for w in workers), 60, "both workers to start")
     assert scrapy(portal, env, "enqueue", "--site", SITES).returncode == 0
     outputs = [w.communicate(timeout=300)[0] for w in workers]
     assert all(w.returncode == 0 for w in workers), outputs[0][-2000:] + outputs[1][-2000:]
