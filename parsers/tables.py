@@ -55,11 +55,13 @@ def split_row(cells: list[str], prose: bool = False, block: int = -1) -> Row:
     """Label cells (blank ones dropped) and the value cells after the last label."""
     # map() over the cached predicates: no bytecode per cell (this runs on every cell).
     kinds = list(map(is_value, cells))
-    if kinds.count(False) == 1 and not kinds[0]:
-        # The usual table row: one label, then values. A label is never blank (a blank cell
-        # reads as a value), so it is kept as it is.
-        return Row([cells[0]], cells[1:], prose, block)
-    last = len(kinds) - 1 - kinds[::-1].index(False) if False in kinds else -1
+    n = kinds.count(False)
+    if n == len(kinds) or kinds.index(True) == n:
+        # The usual table row: its labels, then its values (or labels only, a header row). A
+        # label is never blank (a blank cell reads as a value), so none is dropped. Both
+        # scans stop in C at the first value.
+        return Row(cells[:n], cells[n:], prose, block)
+    last = len(kinds) - 1 - kinds[::-1].index(False)
     labels = list(itertools.filterfalse(is_blank, cells[: last + 1]))
     return Row(labels, cells[last + 1:], prose, block)
 
@@ -152,10 +154,44 @@ def _shown(raw: str) -> str:
     return repr(raw) if len(raw) <= 40 else repr(raw[:30]) + f"… ({len(raw)} characters)"
 
 
-def _store(result: TableResult, key: str, columns: list, vals: list[str], where: str,
+class Columns:
+    """A template row's columns, ``[(name, kind), …]``, made once: its identity keys the
+    cache of read rows (:func:`_store`), its ``names`` tell which header units apply."""
+
+    __slots__ = ("pairs", "names")
+
+    def __init__(self, pairs):
+        self.pairs = list(pairs)
+        self.names = frozenset(col for col, _ in self.pairs)
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+
+#: (columns, cell texts) -> (values, cells) of a row read without a warning. Tables repeat
+#: whole rows (0 0 0 0 0 0 0 0 fills most of a report's applications table): such a row is
+#: read cell by cell once, then copied. Emptied past a bound; rows of long texts (padded
+#: cells of a hostile page) are not kept.
+_READ_ROWS: dict[tuple, tuple[dict, dict]] = {}
+_READ_ROWS_BOUND = 4096
+_READ_ROWS_TEXT = 1024
+
+
+def _store(result: TableResult, key: str, columns: Columns, vals: list[str], where: str,
            units: dict[str, str] | None = None) -> None:
+    """Read a row's value cells into ``result`` as ``key``: values, raw cells, and a warning
+    per cell that has something to say."""
+    cache_key = None
+    if not units or units.keys().isdisjoint(columns.names):  # no header unit to add
+        cache_key = (columns, tuple(vals))
+        hit = _READ_ROWS.get(cache_key)
+        if hit is not None:
+            result.values[key] = hit[0].copy()  # copies: a record's dicts are its own
+            result.cells[key] = hit[1].copy()
+            return
+    warned = len(result.warnings)
     row_values, row_cells = {}, {}
-    for (col, kind), raw in zip(columns, vals, strict=False):
+    for (col, kind), raw in zip(columns.pairs, vals, strict=False):
         if units and col in units:  # the column header's unit, unless the cell names its own
             ok, value, problem = read_value(raw + units[col], kind)
             if not ok:
@@ -176,6 +212,11 @@ def _store(result: TableResult, key: str, columns: list, vals: list[str], where:
         row_cells[col] = raw
     result.values[key] = row_values
     result.cells[key] = row_cells
+    if (cache_key is not None and len(result.warnings) == warned
+            and sum(map(len, vals)) <= _READ_ROWS_TEXT):
+        if len(_READ_ROWS) >= _READ_ROWS_BOUND:
+            _READ_ROWS.clear()
+        _READ_ROWS[cache_key] = (row_values.copy(), row_cells.copy())
 
 
 # --- Table 2 -------------------------------------------------------------------------------
@@ -223,7 +264,7 @@ def _label_units(label: str) -> tuple[tuple[str, str], ...]:
 
 _ACTIVE_SPECS = {template: [(key, variants) for key, _, variants in rows]
                  for template, rows in T.ACTIVE_DISCLOSURE.items()}
-_ACTIVE_COLUMNS = {template: {key: cols for key, cols, _ in rows}
+_ACTIVE_COLUMNS = {template: {key: Columns(cols) for key, cols, _ in rows}
                    for template, rows in T.ACTIVE_DISCLOSURE.items()}
 
 
@@ -259,7 +300,7 @@ def _nonblank(cells: dict) -> int:
 
 # --- Table 3 -------------------------------------------------------------------------------
 
-_APPLICATION_COLUMNS = [(c, "count") for c in T.APPLICATION_COLUMNS]
+_APPLICATION_COLUMNS = Columns((c, "count") for c in T.APPLICATION_COLUMNS)
 
 
 def read_applications(rows: list[Row], template: str | None) -> TableResult:
@@ -375,11 +416,14 @@ def _fill_by_position(entries, order, assigned, result: TableResult, n: int) -> 
 
 # --- Table 4 -------------------------------------------------------------------------------
 
+_REVIEW_COLUMNS = Columns((c, "count") for c in T.REVIEW_COLUMNS)
+
+
 def read_review_litigation(rows: list[Row]) -> TableResult:
     result = TableResult()
     width = len(T.REVIEW_COLUMNS)
     full = width * len(T.REVIEW_GROUPS)
-    columns = [(c, "count") for c in T.REVIEW_COLUMNS]
+    columns = _REVIEW_COLUMNS
     # The standard layout: one data row holding the three groups side by side.
     for row in rows:
         if row.nonblank() >= full - width:
