@@ -82,12 +82,33 @@ def parse_value(text: str, kind: str = "count") -> tuple[bool, int | float | Non
     return read_value(text, kind)[:2]
 
 
-@functools.lru_cache(maxsize=16384)
-def is_value(text: str) -> bool:
-    """True when the cell holds a value or a blank, False when it holds a label."""
+class _PerText(dict):
+    """``text -> predicate(text)``, computed on first sight. Asked about every cell of a page
+    (through ``map``), so a hit is one dict lookup in C: an ``lru_cache`` costs twice that,
+    as it moves the entry in its recency list. Emptied past a bound."""
+
+    _BOUND = 16384
+
+    def __init__(self, predicate):
+        super().__init__()
+        self.predicate = predicate
+
+    def __missing__(self, text: str) -> bool:
+        if len(self) >= self._BOUND:
+            self.clear()
+        answer = self[text] = self.predicate(text)
+        return answer
+
+
+def _is_value(text: str) -> bool:
     return read_value(text)[0]
 
 
-@functools.lru_cache(maxsize=16384)
-def is_blank(text: str) -> bool:
+def _is_blank(text: str) -> bool:
     return clean(text) in NULL_FORMS
+
+
+#: ``is_value(text)``: True when the cell holds a value or a blank, False when it holds a label.
+is_value = _PerText(_is_value).__getitem__
+#: ``is_blank(text)``: True when the cell holds one of the blank forms (:data:`NULL_FORMS`).
+is_blank = _PerText(_is_blank).__getitem__

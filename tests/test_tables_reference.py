@@ -100,3 +100,18 @@ def test_a_kept_row_is_copied_not_shared(vals):
     reference = TableResult()
     reference_store(reference, "k", PAIRS[0], vals, "t")
     assert (second.values, second.cells) == (reference.values, reference.cells)
+
+
+@SETTINGS
+@given(st.lists(st.one_of(CELL, st.text(max_size=6)), max_size=30))
+def test_per_text_predicates_match_their_definitions(texts):
+    """is_value and is_blank answer from a bounded dict filled on first sight: whatever was
+    asked before, and across the bound's emptying, they answer as their definitions do."""
+    from parsers.values import NULL_FORMS, _PerText, clean
+
+    values, blanks = _PerText(lambda t: read_value(t)[0]), _PerText(lambda t: clean(t) in NULL_FORMS)
+    values._BOUND = blanks._BOUND = 4  # empty often
+    for text in texts * 2:
+        assert values[text] is is_value(text) is read_value(text)[0]
+        assert blanks[text] is is_blank(text) is (clean(text) in NULL_FORMS)
+    assert len(values) <= 4 and len(blanks) <= 4
