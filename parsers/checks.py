@@ -58,13 +58,11 @@ def _check(rule: str, where: str, expected, actual, nulls: list[str]) -> dict:
 
 def _columns(rows: list[dict], names: list[str]) -> list[tuple]:
     """The values of ``rows`` column by column (``row.get(name)`` each), transposed in C when
-    every row holds every column (the usual table)."""
-    if all(len(row) == len(names) for row in rows):
-        try:
-            return list(zip(*map(operator.itemgetter(*names), rows), strict=True))
-        except KeyError:  # a row with as many columns, not these ones
-            pass
-    return [tuple(row.get(name) for row in rows) for name in names]
+    every row holds every column (the usual table: a missing one raises KeyError)."""
+    try:
+        return list(zip(*map(operator.itemgetter(*names), rows), strict=True))
+    except KeyError:
+        return [tuple(row.get(name) for row in rows) for name in names]
 
 
 def run_checks(tables: dict) -> list[dict]:
