@@ -68,6 +68,7 @@ class LabelIndex:
             if i not in self._exact.get(text, ()):
                 self._exact[text] = self._exact.get(text, ()) + (i,)
         self._rows: dict[str, tuple[int, ...]] = {}
+        self._labels: dict[str, tuple[int, ...]] = {}
 
     def rows(self, norm: str) -> tuple[int, ...]:
         hit = self._rows.get(norm)
@@ -80,6 +81,16 @@ class LabelIndex:
             if len(self._rows) >= self._CACHE_SIZE:
                 self._rows.clear()
             hit = self._rows[norm] = tuple(found)
+        return hit
+
+    def label_rows(self, label: str) -> tuple[int, ...]:
+        """:meth:`rows` of a page label as it stands, normalised once: cached per label, as
+        a page asks the same labels of every row again."""
+        hit = self._labels.get(label)
+        if hit is None:
+            if len(self._labels) >= self._CACHE_SIZE:
+                self._labels.clear()
+            hit = self._labels[label] = self.rows(normalize(label))
         return hit
 
     def exact_rows(self, norm: str) -> tuple[int, ...]:

@@ -102,8 +102,9 @@ def _kv(doc: Document, limit: int) -> dict[str, str]:
                     nxt = cells[i + 1]
                     if key and nxt and _kv_label(nxt) is None:
                         out.setdefault(key, nxt)
-        # Every label of _KV_INLINE holds one of these words: rule the block out cheaply.
-        if _KV_WORD.search(text):
+        # Every match of _KV_INLINE has a colon and one of these words: rule the block out
+        # cheaply (the colon first, found in C; the words start on common characters, 日).
+        if ("：" in text or ":" in text) and _KV_WORD.search(text):
             for m in _KV_INLINE.finditer(text):
                 out.setdefault(_KV_LABELS[m.group(1)], m.group(2))
     return out

@@ -119,8 +119,11 @@ def align(values: list[str], n: int) -> tuple[list[str], str | None]:
     Trailing blanks (a row terminator, an empty padding cell), then leading blanks (a label
     cell's colspan left empty) are dropped while there are too many; a row that still has too
     many keeps its last ``n`` (a lost label turned into a number stands first); a short row
-    fills from the left and its last columns stay absent.
+    fills from the left and its last columns stay absent. A row that fits is returned as it
+    is, not copied: rows are never modified.
     """
+    if len(values) == n:
+        return values, None
     vals = list(values)
     while len(vals) > n and is_blank(vals[-1]):
         vals.pop()
@@ -138,9 +141,8 @@ def _match_key(row: Row, specs, cursor: int) -> str | None:
     the first one after the last row matched wins (tables run in template order).
     ``specs`` is a template table (``[(key, variants), …]``) or its :class:`LabelIndex`."""
     index = specs if isinstance(specs, LabelIndex) else index_for(specs)
-    find = index.exact_rows if row.prose else index.rows
     for label in reversed(row.labels):
-        cands = find(normalize(label))
+        cands = index.exact_rows(normalize(label)) if row.prose else index.label_rows(label)
         if cands:
             for i in cands:
                 if i > cursor:

@@ -1,9 +1,12 @@
-"""The table reader's fast paths give what the plain definitions they replace gave.
+"""The record builder's fast paths give what the plain definitions they replace gave.
 
-:func:`parsers.tables.split_row` splits a row of labels then values with two slices, and
+:func:`parsers.tables.split_row` splits a row of labels then values with two slices;
 :func:`parsers.tables._store` copies a row it has read before instead of reading its cells
-again. Hypothesis builds rows of labels, numbers, blanks, units, unreadable and out-of-range
-cells, and compares both with the previous code (kept here).
+again; :func:`parsers.tables.align` returns a row that fits as it is; ``is_value`` and
+``is_blank`` answer from a bounded dict; :meth:`parsers.labels.LabelIndex.label_rows` caches
+per raw label; the metadata block reader skips lines without a colon. Hypothesis builds rows of
+labels, numbers, blanks, units, unreadable and out-of-range cells, and compares each with the
+previous code (kept here) or the definition.
 """
 
 from __future__ import annotations
@@ -115,3 +118,56 @@ def test_per_text_predicates_match_their_definitions(texts):
         assert values[text] is is_value(text) is read_value(text)[0]
         assert blanks[text] is is_blank(text) is (clean(text) in NULL_FORMS)
     assert len(values) <= 4 and len(blanks) <= 4
+
+
+def reference_align(values: list[str], n: int):
+    """align before rows that fit were returned as they are."""
+    vals = list(values)
+    while len(vals) > n and is_blank(vals[-1]):
+        vals.pop()
+    while len(vals) > n and is_blank(vals[0]):
+        vals.pop(0)
+    if len(vals) > n:
+        return vals[-n:], "extra cells"
+    if len(vals) < n:
+        return vals, "missing cells"
+    return vals, None
+
+
+@SETTINGS
+@given(st.lists(CELL, max_size=10), st.integers(1, 8))
+def test_align_matches_the_reference(values, n):
+    before = list(values)
+    assert tables.align(values, n) == reference_align(values, n)
+    assert values == before  # the row is never modified
+
+
+LABEL = st.one_of(CELL, st.sampled_from(["（一）予以公开", "(二)部分公开", "3.其他", "七、总计", "行政 许可",
+                                         "其他对外管理服务事项", "本年新收政府信息公开申请数量"]),
+                  st.text(alphabet="予以公开其他总计规章（）(一)1. ", max_size=12))
+
+
+@SETTINGS
+@given(st.lists(LABEL, max_size=20))
+def test_label_rows_match_rows_of_the_normalised_label(labels):
+    """LabelIndex.label_rows answers per raw label what rows(normalize(label)) answers."""
+    from parsers import templates as T
+    from parsers.labels import LabelIndex, normalize
+
+    for specs in (T.APPLICATION_ROWS, tables._ACTIVE_SPECS["2019"]):
+        index = LabelIndex(specs)
+        index._CACHE_SIZE = 5  # emptied often
+        for label in labels * 2:
+            assert index.label_rows(label) == index.rows(normalize(label))
+
+
+@SETTINGS
+@given(st.lists(st.sampled_from(["发布机构", "发布日期", "来源", "信息来源", "成文日期", "：", ":", " ",
+                                 "2022-03-10", "本局", "日", "12:30", "|", "公开", "x"]), max_size=14))
+def test_metadata_lines_without_a_colon_name_no_field(words):
+    """_kv skips blocks without a colon: _KV_INLINE never matches one."""
+    from parsers.metadata import _KV_INLINE
+
+    text = "".join(words)
+    if ":" not in text and "：" not in text:
+        assert _KV_INLINE.search(text) is None
