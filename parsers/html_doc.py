@@ -198,7 +198,7 @@ class _Walker:
             return
         tag = el.tag
         # (Each .text or .tail read decodes the node's text anew: read once, then tested.)
-        if not isinstance(tag, str) or (tag := tag.lower()) in _SKIP:
+        if not isinstance(tag, str) or tag in _SKIP:
             pass  # a comment, a processing instruction or a script: only its tail is text
         elif tag == "br":
             self.flush()
