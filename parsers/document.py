@@ -23,12 +23,12 @@ def collapse(text: str) -> str:
     return " ".join(text.split())
 
 
-@dataclass
+@dataclass(slots=True)
 class Line:
     text: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Table:
     rows: list[list[str]]
     #: How the rows were found: "html", "pipe", "tab", "markdown" or "stream" (one cell per line,
