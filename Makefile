@@ -25,7 +25,7 @@ system-deps:
 	     libreoffice-writer-nogui libreoffice-calc-nogui) >/dev/null 2>&1 || \
 	    echo "warning: could not install LibreOffice; DOC/WPS/XLS attachments will not be read"; }
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py parsers/_cells.pyx
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
@@ -58,4 +58,4 @@ parse-fixtures: setup
 	$(PY) -m parsers fixtures/seeds/*.txt fixtures/realdocs/*.html fixtures/realdocs/*.txt
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info parsers/_cells.c parsers/_cells.*.so

@@ -28,7 +28,7 @@ import lxml.etree
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from parsers import parse_page  # noqa: E402
+from parsers import html_doc, parse_page  # noqa: E402
 from parsers.decode import declared_encoding  # noqa: E402
 from parsers.html_doc import embedded_content  # noqa: E402
 from parsers.script import _converter, to_simplified  # noqa: E402
@@ -89,22 +89,41 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-def measure(docs: dict[str, bytes], rounds: int) -> tuple[dict, dict]:
+def measure(docs: dict[str, bytes], rounds: int,
+            python_rows: bool = False) -> tuple[dict, dict, dict]:
+    """CPU ms per page: (floor, parse_page, parse_page with table rows read in Python); the
+    last is empty unless ``python_rows`` and the C reader is built. The three run
+    interleaved, in alternating order, so that each sees the same machine."""
+    built = html_doc._cells
+    python_rows = python_rows and built is not None
     for body in docs.values():  # warm caches (OpenCC dictionaries, regexes)
         parse_page(body)
         floor(body)
     parse_ms = {name: [] for name in docs}
     floor_ms = {name: [] for name in docs}
-    for _ in range(rounds):
-        for name, body in docs.items():
-            t0 = time.thread_time()
-            floor(body)
-            t1 = time.thread_time()
-            parse_page(body)
-            t2 = time.thread_time()
-            floor_ms[name].append((t1 - t0) * 1000)
-            parse_ms[name].append((t2 - t1) * 1000)
-    return floor_ms, parse_ms
+    python_ms = {name: [] for name in docs} if python_rows else {}
+    try:
+        for r in range(rounds):
+            for name, body in docs.items():
+                t0 = time.thread_time()
+                floor(body)
+                floor_ms[name].append((time.thread_time() - t0) * 1000)
+                for reader in (("c", "python") if r % 2 else ("python", "c")) if python_rows \
+                        else ("c",):
+                    html_doc._cells = built if reader == "c" else None
+                    t0 = time.thread_time()
+                    parse_page(body)
+                    spent = (time.thread_time() - t0) * 1000
+                    (parse_ms if reader == "c" else python_ms)[name].append(spent)
+    finally:
+        html_doc._cells = built
+    return floor_ms, parse_ms, python_ms
+
+
+def ratios_of(floor_ms: dict, parse_ms: dict) -> list[float]:
+    """parse / floor per page, medians of the rounds."""
+    return [statistics.median(parse_ms[name]) / statistics.median(floor_ms[name])
+            for name in parse_ms]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -113,8 +132,11 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
 
     docs = report_pages()
-    floor_ms, parse_ms = measure(docs, args.rounds)
-    print(f"Real report pages: {len(docs)}, {args.rounds} rounds, one core, CPU ms\n")
+    floor_ms, parse_ms, python_ms = measure(docs, args.rounds, python_rows=True)
+    reader = ("in C (parsers._cells)" if html_doc._cells is not None
+              else "in Python (parsers._cells is not built)")
+    print(f"Real report pages: {len(docs)}, {args.rounds} rounds, one core, CPU ms; "
+          f"table rows read {reader}\n")
     print(f"{'page':60} {'KB':>5} {'floor':>6} {'parse':>6} {'p95':>6} {'ratio':>6}")
     ratios, ratios95 = [], []
     for name in docs:
@@ -134,9 +156,15 @@ def main(argv: list[str] | None = None) -> None:
           f"parse p95 / floor median: median {statistics.median(ratios95):.2f}x, "
           f"p95 {percentile(ratios95, 0.95):.2f}x")
     print(f"throughput: {1000 / statistics.median(every_parse):.0f} reports/s on one core")
+    if python_ms:
+        in_python = ratios_of(floor_ms, python_ms)
+        every = [t for ts in python_ms.values() for t in ts]
+        print(f"with table rows read in Python instead (no C compiler at install), same rounds: "
+              f"parse_page median {statistics.median(every):.2f} ms, ratio median "
+              f"{statistics.median(in_python):.2f}x, p95 {percentile(in_python, 0.95):.2f}x")
 
     others = other_pages()
-    _, other_ms = measure(others, max(5, args.rounds // 3))
+    _, other_ms, _ = measure(others, max(5, args.rounds // 3))
     print(f"\n{'other inputs':60} {'KB':>5} {'parse':>6} {'p95':>6}")
     for name, ts in other_ms.items():
         print(f"{name:60} {len(others[name]) / 1024:5.1f} {statistics.median(ts):6.2f} "

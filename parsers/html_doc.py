@@ -15,7 +15,6 @@ gives up on (nesting deeper than 256 levels) is said in the document's warnings.
 from __future__ import annotations
 
 import functools
-import itertools
 import json
 import re
 import threading
@@ -24,6 +23,7 @@ import lxml.etree
 
 from . import limits
 from .document import Document, Line, Table, collapse
+from .html_grid import Row, expand_rows
 
 _BLOCK = frozenset("""address article aside blockquote body center dd details dialog dir div dl dt
 fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section
@@ -32,6 +32,24 @@ _SKIP = frozenset("script style noscript template iframe select textarea object 
 _BLOCK_OR_BR = _BLOCK | {"br"}
 _ROW_GROUPS = frozenset(("thead", "tbody", "tfoot"))
 _CELLS = frozenset(("td", "th"))
+
+
+def _load_cells():
+    """:mod:`parsers._cells`, the C reader of table rows, when it was built (``pip install``
+    compiles it where a C compiler is found) against the lxml in use; else None, and tables
+    are read in Python (the same rows, more slowly)."""
+    try:
+        from . import _cells  # noqa: PLC0415
+    except ImportError:
+        return None
+    # Its C code reads lxml's element structs: only the lxml it was compiled with will do.
+    if _cells.LXML_VERSION != lxml.etree.__version__:
+        return None
+    _cells.configure(_BLOCK, _SKIP)
+    return _cells
+
+
+_cells = _load_cells()
 _LAYOUT_TEXT = 400  # a cell holding more text than this is an article, not a table cell
 #: A tag with more attributes than this is cut to its bare name (real tags have a dozen).
 MAX_ATTRIBUTES = 1_000
@@ -340,126 +358,53 @@ def cell_text_general(cell) -> str:
     return collapse("".join(parts))
 
 
-#: The usual span values, read without int().
-_SPAN_VALUES = {str(i): i for i in range(1, 10)}
+def table_rows(table, budget: int) -> tuple[list[Row], int]:
+    """The table's first :data:`~parsers.limits.MAX_TABLE_ROWS` rows (``./tr``,
+    ``./thead/tr``, ``./tbody/tr``, ``./tfoot/tr``, in document order) as cell texts and spans
+    (see :data:`~parsers.html_grid.Row`), and how many rows the table has.
+
+    Cells past the first ``budget + 1`` are not read: each cell placed takes a grid position
+    no other cell has, so a grid of ``budget`` positions cannot reach them. Read in C by
+    :mod:`parsers._cells` when it is built (same rows, the tests compare them), else here."""
+    if _cells is not None:
+        return _cells.table_rows(table, budget, limits.MAX_TABLE_ROWS)
+    return _table_rows(table, budget)
 
 
-def _span(value: str | None) -> int:
-    """A rowspan or colspan attribute's value as a span: 1 when absent or unreadable, at most
-    :data:`~parsers.limits.MAX_SPAN`."""
-    if value is None:
-        return 1
-    span = _SPAN_VALUES.get(value)
-    if span is not None:
-        return span
-    try:
-        return max(1, min(int(value.strip().rstrip(";") or 1), limits.MAX_SPAN))
-    except ValueError:
-        return 1
+def _table_rows(table, budget: int) -> tuple[list[Row], int]:
+    trs = _rows_of(table)
+    left = budget + 1
+    rows: list[Row] = []
+    for tr in trs[: limits.MAX_TABLE_ROWS]:
+        texts: list[str] = []
+        spans = None
+        for cell in tr:  # (iterchildren("td", "th") costs twice as much per cell)
+            if cell.tag not in _CELLS:
+                continue
+            if not left:
+                break
+            left -= 1
+            # Bytes keys: lxml skips encoding the name (this runs twice per cell of a page).
+            rowspan, colspan = cell.get(b"rowspan"), cell.get(b"colspan")
+            if rowspan is not None or colspan is not None:
+                if spans is None:
+                    spans = {}
+                spans[len(texts)] = (rowspan, colspan)
+            texts.append(cell_text(cell))
+        rows.append((texts, spans))
+    return rows, len(trs)
 
 
 def table_grid(table) -> list[list[str]]:
-    """Expand a table into its full grid and return the rows as lists of cell texts.
-
-    Rowspans are copied into every row they cover (a group label such as ``（三）不予公开``
-    then stands in each of its sub-rows); colspan copies within a row are merged back into
-    one cell, so a value spanning three columns is read once.
-    """
+    """Expand a table into its full grid and return the rows as lists of cell texts (see
+    :func:`~parsers.html_grid.expand_rows`)."""
     return expand_table(table, limits.MAX_GRID_CELLS)[0]
 
 
 def expand_table(table, budget: int) -> tuple[list[list[str]], int, str | None]:
-    """:func:`table_grid` within ``budget`` grid cells: ``(rows, cells used, why it was cut)``.
-
-    The grid is capped by its area (rows x width, holes included), not span by span: a cell
-    whose spans would overflow the budget is read as one row (then one cell) high and wide,
-    and the table ends at the first cell that does not fit at all.
-    """
-    trs = _rows_of(table)
-    note = None
-    if len(trs) > limits.MAX_TABLE_ROWS:
-        note = f"{len(trs)} rows, read the first {limits.MAX_TABLE_ROWS}"
-        trs = trs[: limits.MAX_TABLE_ROWS]
-    nrows = len(trs)
-    # grid[r][c] = the number of the cell covering that position (texts[number] is its text),
-    # or 0 for a position no cell covers (yet).
-    grid: list[list[int]] = [[] for _ in range(nrows)]
-    texts = [""]
-    area = 0
-    # Rows where a colspan stands or a hole was left: only there can a row hold one cell twice
-    # side by side or an uncovered position, so only these are read by the rules for them.
-    irregular: set[int] = set()
-    for r, tr in enumerate(trs):
-        line = grid[r]
-        n = len(line)  # kept in step with the line: this loop runs once per cell of a page
-        c = 0
-        for cell in tr:  # (iterchildren("td", "th") costs twice as much per cell)
-            if cell.tag not in _CELLS:
-                continue
-            while c < n and line[c]:
-                c += 1
-            # Bytes keys: lxml skips encoding the name (this runs twice per cell of a page).
-            rowspan, colspan = cell.get(b"rowspan"), cell.get(b"colspan")
-            if rowspan is None and colspan is None:
-                if c == n:  # the common case: a plain cell at the end of its line
-                    if area >= budget:
-                        note = note or f"its expanded grid exceeds {budget} cells"
-                        break
-                    line.append(len(texts))
-                    texts.append(cell_text(cell))
-                    area += 1
-                    c = n = n + 1
-                    continue
-                rs = cs = 1
-            else:
-                rs = min(_span(rowspan), nrows - r)
-                cs = _span(colspan)
-            origin = len(texts)
-            # The cell covers at most rs * (c + cs) new positions: when that fits, it fits as
-            # it is (the exact count is needed only near the budget).
-            if area + rs * (c + cs) > budget:
-                want = (rs, cs)
-                for rs_, cs_ in (want, (1, cs), (1, 1)):
-                    grow = sum(max(0, c + cs_ - len(grid[r + dr])) for dr in range(rs_))
-                    if area + grow <= budget:
-                        rs, cs = rs_, cs_
-                        break
-                else:
-                    note = note or f"its expanded grid exceeds {budget} cells"
-                    break
-                if (rs, cs) != want:
-                    note = note or f"its expanded grid exceeds {budget} cells"
-            texts.append(cell_text(cell))
-            for dr in range(rs):
-                target = grid[r + dr]
-                if len(target) < c + cs:
-                    if len(target) < c:
-                        irregular.add(r + dr)
-                    area += c + cs - len(target)
-                    target.extend([0] * (c + cs - len(target)))
-                target[c:c + cs] = [origin] * cs
-            if cs > 1:
-                irregular.update(range(r, r + rs))
-            c += cs
-            n = len(line)
-        else:
-            continue
-        break  # the budget is spent: the rest of the table is not read
-    rows = []
-    for r, line in enumerate(grid):
-        if r not in irregular:  # each cell once, no holes
-            row = [texts[o] for o in line]
-        elif 0 not in line:
-            # Colspan copies of one cell stand side by side: read each cell once.
-            row = [texts[o] for o, _ in itertools.groupby(line)]
-        else:
-            # Positions no cell covers (holes of ragged rows) read as blank cells, each.
-            row, last = [], None
-            for o in line:
-                if o and o == last:
-                    continue
-                last = o
-                row.append(texts[o])
-        if any(row):
-            rows.append(row)
-    return rows, area, note
+    """:func:`table_grid` within ``budget`` grid cells: ``(rows, cells used, why it was cut)``."""
+    rows, total = table_rows(table, budget)
+    grid, used, note = expand_rows(rows, budget)
+    if total > limits.MAX_TABLE_ROWS:
+        note = f"{total} rows, read the first {limits.MAX_TABLE_ROWS}"
+    return grid, used, note

@@ -1,21 +1,28 @@
-"""The fast cell reader gives, byte for byte, the text of the general one.
+"""The fast cell readers give, byte for byte, the text of the general one.
 
 :func:`parsers.html_doc.cell_text` reads the usual cell shapes (a bare value, ``<p>0</p>``,
 ``<p><span>0</span></p>``) with a few attribute reads and hands every other cell to
 :func:`parsers.html_doc.cell_text_general`. Hypothesis builds tables of cells nesting
 paragraphs, spans, line breaks, scripts, comments, entities and white space, and checks that
-both readers agree on every cell, and that the table grid holds those texts.
+both readers agree on every cell, and that the table grid holds those texts. The C reader of
+table rows (:mod:`parsers._cells`) must give what the Python one gives, on generated tables and
+on every table of the fixture pages, and the grid must be the same whichever reads the rows.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+from pathlib import Path
 
 import lxml.etree
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from parsers import html_doc
 from parsers.html_doc import (
+    _is_layout,
     _parser,
     _rows_of,
     cell_text,
@@ -202,10 +209,77 @@ GRID = st.lists(st.lists(GRID_CELL, max_size=6), min_size=1, max_size=8).map(
     lambda rows: "<table>" + "".join(f"<tr>{''.join(r)}</tr>" for r in rows) + "</table>")
 
 
+@contextlib.contextmanager
+def _rows_read_by(reader: str):
+    """Table rows read by the C reader or by the Python one, for the time of the block."""
+    built = _c_reader()
+    html_doc._cells = built if reader == "c" else None
+    try:
+        yield
+    finally:
+        html_doc._cells = built
+
+
+@pytest.mark.parametrize("reader", ["c", "python"])
 @SETTINGS
-@given(GRID, st.sampled_from([3, 8, 20, 60, 10_000]))
-def test_grid_reader_matches_the_reference_reader(html, budget):
+@given(html=GRID, budget=st.sampled_from([3, 8, 20, 60, 10_000]))
+def test_grid_reader_matches_the_reference_reader(reader, html, budget):
     """Spans, ragged rows, holes, stray non-cells and budgets that cut a table: the grid
     reader gives what the one-path reader gave, cell for cell."""
     table = _table(html)
-    assert expand_table(table, budget) == reference_expand_table(table, budget)
+    with _rows_read_by(reader):
+        assert expand_table(table, budget) == reference_expand_table(table, budget)
+
+
+# --- The C reader of table rows --------------------------------------------------------------
+
+_NOT_BUILT = ("parsers._cells is not built: `make setup` compiles it (setup.py; it needs a C "
+              "compiler and the Python headers). Without it tables are read in Python: the same "
+              "records, more slowly.")
+_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def _c_reader():
+    if html_doc._cells is None:
+        pytest.fail(_NOT_BUILT)
+    return html_doc._cells
+
+
+def test_the_c_table_reader_is_built():
+    _c_reader()
+
+
+@SETTINGS
+@given(st.one_of(TABLE, GRID), st.sampled_from([0, 1, 3, 8, 20, 60, 10_000]))
+def test_c_and_python_row_readers_agree(html, budget):
+    """Nested paragraphs, line breaks, scripts, comments, entities, white space, spans, stray
+    non-cells in rows, and budgets that stop the reading."""
+    table = _table(html)
+    assert _c_reader().table_rows(table, budget, MAX_TABLE_ROWS) == \
+        html_doc._table_rows(table, budget)
+
+
+def test_c_and_python_row_readers_agree_past_the_row_limit():
+    rows = "".join(f"<tr><td>{i}</td><td rowspan=2>x</td></tr>" for i in range(MAX_TABLE_ROWS + 5))
+    table = _table(f"<table><thead><tr><th>h</th></tr></thead>{rows}</table>")
+    read = _c_reader().table_rows(table, 10_000, MAX_TABLE_ROWS)
+    assert read == html_doc._table_rows(table, 10_000)
+    assert read[1] == MAX_TABLE_ROWS + 6 and len(read[0]) == MAX_TABLE_ROWS
+
+
+def _fixture_pages() -> list[Path]:
+    pages = sorted((_FIXTURES / "realdocs").glob("r*.html")) + sorted(
+        (_FIXTURES / "html").glob("*.html"))
+    pages += sorted(p for p in (_FIXTURES / "sites").rglob("*.htm*") if p.stat().st_size > 2000)
+    return pages
+
+
+@pytest.mark.parametrize("page", _fixture_pages(), ids=lambda p: str(p.relative_to(_FIXTURES)))
+def test_c_and_python_row_readers_agree_on_every_fixture_table(page):
+    root = lxml.etree.fromstring(page.read_bytes(), _parser())
+    if root is None:
+        return
+    for table in root.iter("table"):
+        if not _is_layout(table):
+            assert _c_reader().table_rows(table, 20_000, MAX_TABLE_ROWS) == \
+                html_doc._table_rows(table, 20_000)
