@@ -14,7 +14,8 @@ store. Counts go to Scrapy's stats (``pages``, ``reports/new|changed|unchanged|j
 ``pages/worker_died``: pages that killed their worker every time), which
 :class:`crawler.extensions.CrawlRecorder` keeps in ``crawls``. When the
 spider closes, the cross-year checks of the organs whose reports were new or changed are
-recomputed (:mod:`crawler.analysis.crossyear`).
+recomputed (:mod:`crawler.analysis.crossyear`), and of those whose reports were stored again
+after their worker died (its write may have committed: they come back unchanged).
 
 Nothing heavy runs in the crawl process: pages go to ``PARSE_WORKERS`` worker processes (0: one
 thread of the crawl process), which derive their records and store each batch with one bulk
@@ -122,7 +123,14 @@ class StorePipeline:
         # a time, so that a page that kills its worker fails alone.
         logger.error("a pipeline worker died with a batch of %d pages; storing them again one "
                      "by one", len(pages))
-        return [await self._store_alone(page) for page in pages]
+        results = [await self._store_alone(page) for page in pages]
+        for result in results:
+            # The dead worker may have committed the batch before it died: its pages then come
+            # back "unchanged" although this crawl stored them new or changed, and their organs'
+            # cross-year checks would not be recomputed. Every report stored again counts.
+            if result["status"] == "unchanged" and result["record"]:
+                self.organs.add(result["record"]["organ"])
+        return results
 
     async def _store_alone(self, page: dict) -> dict:
         """One page of a broken batch, given to new workers up to :data:`_WORKER_TRIES` times.

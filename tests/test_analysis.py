@@ -10,26 +10,13 @@ import sqlite3
 from collections import Counter
 
 import pytest
-from conftest import LABELLED, REALDOCS, ROOT, SEEDS, ids, label_for, scrapy
+from conftest import LABELLED, LONGXI, REALDOCS, ROOT, SEEDS, ids, label_for, next_year, scrapy
 
 from crawler.analysis import codebook, divisions, timeliness
 from crawler.store.flatten import cell_kinds
 
-LONGXI = next(p for p in SEEDS if label_for(p)["organ"] == "陇西县财政局")
 #: The store of the module: every real fixture, the derived next year and the second copy.
 STORED = len(SEEDS + REALDOCS) + 2
-
-
-def next_year(text: str) -> str:
-    """The 2022 report of 陇西县财政局 as its 2023 report would read, two applications carried
-    over (which its 2022 report did not carry forward)."""
-    lines = text.replace("2022", "2023").splitlines()
-    for i, line in enumerate(lines):
-        if "上年结转政府信息公开申请数量" in line:
-            cells = line.rstrip("\t").split("\t")
-            cells[2], cells[-1] = "2", "2"  # natural persons and the total
-            lines[i] = "\t".join(cells)
-    return "\n".join(lines) + "\n"
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ middlewares on fake items, requests and responses built from the real fixtures."
 from __future__ import annotations
 
 import pytest
-from conftest import FIXTURES, REALDOCS, label_for
+from conftest import FIXTURES, LONGXI, REALDOCS, label_for, next_year
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Request
 from scrapy.utils.test import get_crawler
@@ -259,6 +259,64 @@ def test_a_page_that_kills_its_worker_does_not_take_an_innocent_page_of_another_
     assert results == {"first": ["worker_died", "new"], "second": ["new", "new"]}
     assert pool.calls.count([poison]) == 3
     assert Store.for_crawler(crawler).count_reports() == 3
+
+
+class _DiesAfterCommitPool(_DyingPool):
+    """A worker pool whose first worker stores its batch, then dies before it answers (killed
+    between the commit and the reply); the new workers answer."""
+
+    def run(self, fn, target, pages):
+        from concurrent.futures.process import BrokenProcessPool
+
+        from twisted.internet import defer
+
+        self.calls.append([p["url"] for p in pages])
+        results = fn(target, pages)  # committed
+        if len(self.calls) == 1:
+            return defer.fail(BrokenProcessPool("a worker died after its write"))
+        return defer.succeed(results)
+
+
+def test_reports_stored_again_after_a_worker_died_get_their_cross_year_checks(crawler, tmp_path):
+    """A worker that dies after its batch committed: the batch is stored again page by page and
+    comes back "unchanged"; the organs of those reports still get their cross-year checks
+    recomputed when the spider closes."""
+    from twisted.internet import defer
+
+    from crawler.pipelines import StorePipeline
+
+    def item(path, url):
+        return PageItem(url=url, final_url=url, body=path.read_bytes(), status=200,
+                        headers={"content-type": "text/plain"})
+
+    last_year = item(LONGXI, "https://www.example.gov.cn/longxi-2022.txt")
+    this_year_file = tmp_path / "longxi-2023.txt"
+    this_year_file.write_text(next_year(LONGXI.read_text(encoding="utf-8")), encoding="utf-8")
+    this_year = item(this_year_file, "https://www.example.gov.cn/longxi-2023.txt")
+    # Last year's report, stored by an earlier crawl.
+    earlier = StorePipeline(crawler)
+    earlier.open_spider()
+    earlier.pool = _DyingPool(crawler, poison="")
+    stored_before = defer.Deferred.fromCoroutine(earlier.process_item(last_year))
+    earlier.batcher.close()
+    assert stored_before.result["year"] == 2022
+
+    pipeline = StorePipeline(crawler)
+    pipeline.open_spider()
+    pool = pipeline.pool = _DiesAfterCommitPool(crawler, poison="")
+    record = defer.Deferred.fromCoroutine(pipeline.process_item(this_year))
+    pipeline.batcher.close()
+    assert record.result["year"] == 2023
+    assert pool.calls == [[this_year.url], [this_year.url]]  # the batch, then the page alone
+    stats = crawler.stats
+    assert stats.get_value("pipeline/batches_broken") == 1
+    assert stats.get_value("reports/unchanged") == 1 and stats.get_value("reports/new") == 1
+    defer.Deferred.fromCoroutine(pipeline.close_spider())
+    checks = {c["where"].split(" ")[0]: c for c in
+              Store.for_crawler(crawler).report(this_year.url)["crossyear_checks"]}
+    carried = checks["applications.carried_over.total"]
+    assert (carried["expected"], carried["actual"], carried["ok"]) == (0, 2, False)
+    assert carried["other_url"] == last_year.url
 
 
 def test_batches_follow_the_workers_not_a_clock():
