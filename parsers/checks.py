@@ -66,14 +66,21 @@ def _columns(rows: list[dict], names: list[str]) -> list[tuple]:
 
 
 def run_checks(tables: dict) -> list[dict]:
+    """The checks of a record's ``tables``. Public (re-parse, imports): rows may hold keys
+    other than the template's columns; they are checked on the columns they do hold."""
     out: list[dict] = []
     apps = tables.get("applications") or {}
     for key, row in apps.items():
         if "total" not in row:
             continue
-        if len(row) == len(T.APPLICATION_COLUMNS):  # every column read: the usual row
+        values = None
+        if len(row) == len(T.APPLICATION_COLUMNS):  # as many keys as the template's columns
+            try:  # every applicant column (and total): exactly the template's, the usual row
+                values = _applicant_values(row)
+            except KeyError:  # other keys (a caller's row, not the parser's): the general path
+                pass
+        if values is not None:
             present = _APPLICANTS
-            values = _applicant_values(row)
             total = row["total"]
             parts = _plain_sum(values) if total is not None else None
             if parts is not None:  # no blank: nothing to name

@@ -110,3 +110,34 @@ def test_every_rule_runs_on_a_full_table():
                                            "applications.results_sum", "review_litigation.group_sum"}
     assert checks == reference_run_checks(tables)
     assert any("blank as 0: other_org" in c["where"] for c in checks)
+
+
+#: Row and column keys as other callers of run_checks (re-parse, imports) may hand them: the
+#: template's, and anything else.
+ANY_KEY = st.one_of(st.sampled_from(T.APPLICATION_COLUMNS), st.text(max_size=6))
+
+
+@st.composite
+def _seven_keys(draw):
+    """A row of as many keys as the template has columns, ``total`` among them, some of the
+    others not the template's: the size the checker's fast path looks at."""
+    keys = {"total"}
+    while len(keys) < len(T.APPLICATION_COLUMNS):
+        keys.add(draw(ANY_KEY))
+    return {k: draw(VALUE) for k in keys}
+
+
+ODD_ROW = st.one_of(_seven_keys(), st.dictionaries(ANY_KEY, VALUE, max_size=9))
+ODD_APPS = st.dictionaries(st.one_of(st.sampled_from([k for k, _ in T.APPLICATION_ROWS]),
+                                     st.text(max_size=6)),
+                           st.one_of(ODD_ROW, _full_row(T.APPLICATION_COLUMNS)),
+                           max_size=len(T.APPLICATION_ROWS))
+
+
+@settings(max_examples=400, deadline=None)
+@given(ODD_APPS)
+def test_rows_with_other_keys_give_what_the_reference_gives(apps):
+    """run_checks is public: a row whose keys are not the template's columns (as many of them
+    as the template has, or any number) is checked as the general path checks it."""
+    tables = {"applications": apps}
+    assert run_checks(tables) == reference_run_checks(tables)
