@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import threading
 
 import bson
 import pytest
@@ -145,6 +146,55 @@ def test_cursor_streams_while_the_collection_is_written(db):
         coll.update_one({"_id": doc["_id"]}, {"$set": {"seen": True}})
         seen += 1
     assert seen == 1200 and coll.count_documents({"seen": True}) == 1200
+
+
+def _in_another_thread(client, op):
+    """Whether another thread finds the client's lock free at once, and what ``op`` gives
+    there (None if it had not finished within 30 s: it waited for a lock)."""
+    out = {}
+
+    def run():
+        out["free"] = client._lock.acquire(blocking=False)
+        if out["free"]:
+            client._lock.release()
+        out["result"] = op()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(30)  # a bound on a wait that should not happen, not a measurement
+    return out.get("free"), out.get("result")
+
+
+#: Ways an iteration over the client's rows ends in an error half-way: a document whose value
+#: cannot be decoded (a ``$date`` that is no date, as another program may have written it), a
+#: ``$match`` on the groups the store refuses, and a caller's own error in a ``find`` loop.
+MID_ITERATION = {
+    "decode": (lambda c: c.aggregate([{"$group": {"_id": "$k", "n": {"$sum": 1}}}]), ValueError),
+    "group_match": (lambda c: c.aggregate([{"$group": {"_id": "$k", "n": {"$sum": 1}}},
+                                           {"$match": {"n": {"$mod": [2, 0]}}}]),
+                    OperationFailure),
+    "find_consumer": (lambda c: [1 / 0 for doc in c.find({}, batch_size=100) if doc["k"] == 700],
+                      ZeroDivisionError),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MID_ITERATION))
+def test_an_error_mid_iteration_releases_the_client(db, case):
+    """However an iteration ends, the client's lock is free: another operation on the same
+    client, from this thread or another, proceeds at once, while the error (and the traceback
+    that holds the iteration's frames) is still alive."""
+    coll = db["c"]
+    coll.insert_many([{"k": i} for i in range(1200)])  # more rows than one fetch
+    coll.insert_one({"k": {"$date": "not a date"}})
+    call, error = MID_ITERATION[case]
+    with pytest.raises(error) as caught:
+        call(coll)
+    assert coll.count_documents({}) == 1201  # this thread goes on too
+    free, result = _in_another_thread(db.client, lambda: (coll.insert_one({"k": -1}),
+                                                          coll.count_documents({}))[1])
+    assert free, "the client's lock is still held by the failed iteration"
+    assert result == 1202
+    assert caught.traceback  # alive until here
 
 
 def test_aggregation_pipelines(tmp_path, records):

@@ -50,6 +50,7 @@ collection without a file is an empty one in memory.
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import itertools
 import json
@@ -927,27 +928,27 @@ class _Aggregation:
                 query += " HAVING count(*) > 0"
             width = (2 if by_class else 3) * len(exprs)
             out, n, again = [], 0, False
-            rows = self._rows(query, sql.params)
-            for row in rows:
-                if not by_class and any(row[i + 1] != row[i + 2] for i in range(0, width, 3)):
-                    again = True
-                    break
-                step = 2 if by_class else 3
-                values = [_value(row[i], row[i + 1]) for i in range(0, width, step)]
-                if not fields:
-                    group_key = key
-                elif None in fields:
-                    group_key = values[0]
-                else:
-                    group_key = dict(zip(fields, values, strict=True))
-                doc = {"_id": group_key}
-                doc.update(zip((name for name, _ in names), row[width:], strict=True))
-                if all(_matches(doc, cond) for cond in after):
-                    if count is not None:  # groups counted as they stream by, not kept
-                        n += 1
+            with self._rows(query, sql.params) as rows:
+                for row in rows:
+                    if not by_class and any(row[i + 1] != row[i + 2]
+                                            for i in range(0, width, 3)):
+                        again = True
+                        break
+                    step = 2 if by_class else 3
+                    values = [_value(row[i], row[i + 1]) for i in range(0, width, step)]
+                    if not fields:
+                        group_key = key
+                    elif None in fields:
+                        group_key = values[0]
                     else:
-                        out.append(doc)
-            rows.close()
+                        group_key = dict(zip(fields, values, strict=True))
+                    doc = {"_id": group_key}
+                    doc.update(zip((name for name, _ in names), row[width:], strict=True))
+                    if all(_matches(doc, cond) for cond in after):
+                        if count is not None:  # groups counted as they stream by, not kept
+                            n += 1
+                        else:
+                            out.append(doc)
             if not again:
                 break
         if count is not None:
@@ -991,12 +992,22 @@ class _Aggregation:
         with self.coll.database.client._lock:
             return self.coll._conn.execute(query, params).fetchall()
 
+    @contextlib.contextmanager
     def _rows(self, query: str, params: list):
-        """The rows of ``query``, a batch at a time (groups are not all held at once)."""
+        """``with self._rows(query, params) as rows``: the rows of ``query``, a batch at a time
+        (groups are not all held at once), under the client's lock until the ``with`` block
+        ends, however it ends. A context manager, not a bare generator: a generator left
+        suspended by an error in its consumer keeps the lock until it is collected (as late as
+        the traceback holding the consumer's frame lives), and every other thread using the
+        client waits. The lock is held for the whole statement, not per batch, because the
+        other threads write on this same connection: SQLite leaves undefined what a statement
+        reads once its own connection has written under it."""
         with self.coll.database.client._lock:
             cur = self.coll._conn.execute(query, params)
-            while rows := cur.fetchmany(BATCH):
-                yield from rows
+            try:
+                yield itertools.chain.from_iterable(iter(lambda: cur.fetchmany(BATCH), []))
+            finally:
+                cur.close()
 
 
 class Database:
