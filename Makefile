@@ -40,11 +40,10 @@ lint: setup
 
 # Two pytest workers, each test file on one of them (module fixtures and a file's test order
 # stay as in a serial run), the files with end-to-end tests handed out first (tests/conftest.py)
-# so that both workers end together; then, alone, the few tests that measure timing between
-# processes (marker ``serial``).
+# so that both workers end together. No test measures wall-clock gaps between processes (the
+# politeness test reads the crawler's own grant times), so none needs the machine to itself.
 test: setup lint
-	$(PY) -m pytest -n 2 --dist loadfile --no-loadscope-reorder -m "not serial"
-	$(PY) -m pytest -m serial
+	$(PY) -m pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 # The fast layer only (no scrapy subprocesses): well under a minute.
 test-fast: setup

@@ -127,8 +127,9 @@ class SitePolitenessMiddleware:
         token = f"{self.worker}|{uuid.uuid4().hex}"
         waited = 0
         while True:
+            now = self._now_ms()
             wait = self.acquire(keys=[SLOT_KEY % site, self.held_key], args=[
-                token, self._now_ms(), self.limit, int(self.delay * 1000), int(self.ttl * 1000)])
+                token, now, self.limit, int(self.delay * 1000), int(self.ttl * 1000)])
             if int(wait) == 0:
                 break
             waited += int(wait)
@@ -136,6 +137,7 @@ class SitePolitenessMiddleware:
         if waited:
             self.stats.inc_value("politeness/waited_ms", waited)
         request.meta[M.SITE_TOKEN] = token
+        request.meta[M.SITE_TOKEN_AT] = now  # the script granted it as of this time
         return None
 
     def _release(self, request):

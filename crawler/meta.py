@@ -28,6 +28,9 @@ SCHEME_FALLBACK = "scheme_fallback"
 #: The per-site politeness token a distributed worker holds while the request is downloaded
 #: (crawler.distributed.SitePolitenessMiddleware).
 SITE_TOKEN = "site_token"
+#: When that token was granted, in ms on Redis's clock (the one every worker's grants are
+#: measured on: two grants of a site are at least SITE_DELAY apart on it).
+SITE_TOKEN_AT = "site_token_at"
 #: The first request(s) of a site: their failures make the crawl's "unreachable" summary.
 START = "start"
 #: The next page of a listing (a pager): keeps the depth of the page it was found on
