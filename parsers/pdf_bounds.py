@@ -158,6 +158,8 @@ def _classes():
     from pdfminer.pdftypes import list_value, stream_value
     from pdfplumber.page import PDFPageAggregatorWithMarkedContent
 
+    from .pdf_content import FastExecute
+
     class Device(PDFPageAggregatorWithMarkedContent):
         budget: Budget
 
@@ -173,7 +175,7 @@ def _classes():
             self.budget.spend_object()
             return super().render_image(*args, **kwargs)
 
-    class Interpreter(PDFPageInterpreter):
+    class Interpreter(FastExecute, PDFPageInterpreter):
         # Form XObjects are run by sub-interpreters of this class sharing the device, so
         # each invocation of a form is counted.
         def render_contents(self, resources, streams, *args, **kwargs):

@@ -130,8 +130,10 @@ def _first_pages(pdf) -> list:
     """pdfplumber pages for the first ``MAX_PDF_PAGES`` pages of the page tree only
     (``pdf.pages`` resolves every page of the file first)."""
     from pdfminer.pdfpage import PDFPage
-    from pdfplumber.page import Page
 
+    from .pdf_page import page_class
+
+    Page = page_class()
     pages, doctop = [], 0.0
     for number, page_obj in enumerate(PDFPage.create_pages(pdf.doc), 1):
         if number > limits.MAX_PDF_PAGES:
