@@ -53,6 +53,58 @@ def _symbols():
     return psparser
 
 
+def tokens(data: bytes, symbols: dict | None = None) -> list | None:
+    """The tokens pdfminer's ``PSBaseParser.nexttoken`` gives for ``data`` read to its end
+    (numbers, booleans, bytes, :class:`PSLiteral` and :class:`PSKeyword` objects), or ``None``
+    when ``data`` uses something beyond the grammar read here. ``symbols`` caches the names
+    and keywords met (raw bytes -> token) across calls for one document."""
+    ps = _symbols()
+    LIT, KWD = ps.LIT, ps.KWD
+    if symbols is None:
+        symbols = {}
+    out: list = []
+    append = out.append
+    for m in _TOKEN.finditer(data):
+        kind = m.lastindex
+        if kind == _KEYWORD or kind == _NAME:
+            raw = m.group(kind)
+            token = symbols.get(raw)
+            if token is None:
+                if kind == _NAME:
+                    try:
+                        token = LIT(str(raw[1:], "utf-8"))
+                    except UnicodeDecodeError:
+                        token = LIT(raw[1:])
+                else:
+                    token = True if raw == b"true" else False if raw == b"false" else KWD(raw)
+                symbols[raw] = token
+            append(token)
+        elif kind == _NUMBER:
+            text = m.group(kind)
+            try:
+                append(float(text) if b"." in text else int(text))
+            except ValueError:  # '-', '.', '+.': pdfminer drops them
+                pass
+        elif kind == _HEX:
+            digits = _SPACE.sub(b"", m.group(kind))
+            if len(digits) % 2:
+                append(ps.HEX_PAIR.sub(lambda h: bytes((int(h.group(0), 16),)), digits))
+            else:
+                append(bytes.fromhex(digits.decode("ascii")))
+        elif kind == _STRING:
+            append(m.group(kind))
+        elif kind == _CHAR:
+            append(KWD(m.group(kind)))
+        elif kind == _DICT_BEGIN:
+            append(ps.KEYWORD_DICT_BEGIN)
+        elif kind == _DICT_END:
+            append(ps.KEYWORD_DICT_END)
+        elif kind == _OTHER:
+            return None
+        # else a comment or a lone '>': nothing
+    return out
+
+
 def content_objects(streams) -> list | None:
     """The objects pdfminer's ``PDFContentParser`` gives for ``streams`` (decoded
     :class:`~pdfminer.pdftypes.PDFStream` objects, in order), or ``None`` when they use
@@ -63,16 +115,14 @@ def content_objects(streams) -> list | None:
 
     if settings.STRICT:
         return None
-    LIT, KWD, literal_name = ps.LIT, ps.KWD, ps.literal_name
-    array_begin, array_end = ps.KEYWORD_ARRAY_BEGIN, ps.KEYWORD_ARRAY_END
-    dict_begin, dict_end = ps.KEYWORD_DICT_BEGIN, ps.KEYWORD_DICT_END
-    proc_begin, proc_end = ps.KEYWORD_PROC_BEGIN, ps.KEYWORD_PROC_END
+    KWD, literal_name = ps.KWD, ps.literal_name
+    dict_end = ps.KEYWORD_DICT_END
     inline = {KWD(b"BI"), KWD(b"ID"), KWD(b"EI")}  # inline images: pdfminer's own reader
-    ends = {array_end: "a", dict_end: "d", proc_end: "p"}
-    begins = {array_begin: "a", dict_begin: "d", proc_begin: "p"}
+    ends = {ps.KEYWORD_ARRAY_END: "a", dict_end: "d", ps.KEYWORD_PROC_END: "p"}
+    begins = {ps.KEYWORD_ARRAY_BEGIN: "a", ps.KEYWORD_DICT_BEGIN: "d",
+              ps.KEYWORD_PROC_BEGIN: "p"}
     keyword_class = ps.PSKeyword
-    names: dict = {}  # raw name -> PSLiteral, keyword bytes -> token: per call, bounded by it
-    keywords: dict = {}
+    symbols: dict = {}
 
     out: list = []
     cur: list = []  # the open array/dict/proc, or the top level
@@ -90,47 +140,10 @@ def content_objects(streams) -> list | None:
         # nothing of it is kept yet: a bare '/' or a '>' that may start '>>'.
         if i < last and data.endswith((b"/", b">")):
             return None
-        for m in _TOKEN.finditer(data):
-            kind = m.lastindex
-            if kind == _KEYWORD:
-                word = m.group(kind)
-                token = keywords.get(word)
-                if token is None:
-                    token = True if word == b"true" else False if word == b"false" else KWD(word)
-                    keywords[word] = token
-            elif kind == _NUMBER:
-                text = m.group(kind)
-                try:
-                    token = float(text) if b"." in text else int(text)
-                except ValueError:  # '-', '.', '+.': pdfminer drops them
-                    continue
-            elif kind == _NAME:
-                raw = m.group(kind)
-                token = names.get(raw)
-                if token is None:
-                    try:
-                        token = LIT(str(raw[1:], "utf-8"))
-                    except UnicodeDecodeError:
-                        token = LIT(raw[1:])
-                    names[raw] = token
-            elif kind == _HEX:
-                digits = _SPACE.sub(b"", m.group(kind))
-                if len(digits) % 2:
-                    token = ps.HEX_PAIR.sub(lambda h: bytes((int(h.group(0), 16),)), digits)
-                else:
-                    token = bytes.fromhex(digits.decode("ascii"))
-            elif kind == _STRING:
-                token = m.group(kind)
-            elif kind == _CHAR:
-                token = KWD(m.group(kind))
-            elif kind == _DICT_BEGIN:
-                token = dict_begin
-            elif kind == _DICT_END:
-                token = dict_end
-            elif kind == _OTHER:
-                return None
-            else:  # a comment, a lone '>'
-                continue
+        found = tokens(data, symbols)
+        if found is None:
+            return None
+        for token in found:
             # What PSStackParser.nextobject and PDFContentParser.do_keyword do with it.
             if token.__class__ is keyword_class:
                 if token in begins:
@@ -150,10 +163,10 @@ def content_objects(streams) -> list | None:
                     token = objs
                 elif token in inline:
                     return None
-            cur.append(token)
-            if not context:
-                out.extend(cur)
-                cur = []
+            if context:
+                cur.append(token)
+            else:
+                out.append(token)
     return out  # an array or dictionary still open at the end is dropped, as by pdfminer
 
 
@@ -210,3 +223,38 @@ def _operator(cls, keyword) -> tuple:
     if func is None:
         return ()
     return method, func.__code__.co_argcount - 1
+
+
+def install() -> None:
+    """Make pdfminer read ToUnicode CMaps (one per embedded font, parsed when the font is
+    first used) with :func:`tokens` too (idempotent)."""
+    from pdfminer import pdffont
+
+    parser = _cmap_parser()
+    if pdffont.CMapParser is not parser:
+        pdffont.CMapParser = parser
+
+
+@functools.cache
+def _cmap_parser():
+    from pdfminer.cmapdb import CMapParser
+
+    class FastCMapParser(CMapParser):
+        """pdfminer's ``CMapParser`` taking its tokens from :func:`tokens`, or from its own
+        tokenizer where :func:`tokens` steps aside. Token positions are given as 0: a CMap
+        parser drops them."""
+
+        def __init__(self, cmap, fp):
+            super().__init__(cmap, fp)
+            data = fp.getvalue() if hasattr(fp, "getvalue") else None
+            found = tokens(data) if isinstance(data, bytes) else None
+            self._fast = None if found is None else iter(found)
+
+        def nexttoken(self):
+            if self._fast is None:
+                return super().nexttoken()
+            for token in self._fast:
+                return 0, token
+            raise _symbols().PSEOF("Unexpected EOF")
+
+    return FastCMapParser

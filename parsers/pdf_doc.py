@@ -79,9 +79,11 @@ def read_pdf(body: bytes) -> tuple[Document, dict, list[str]]:
     """The document, ``{"pages": n}`` for ``source``, and warnings."""
     import pdfplumber  # noqa: PLC0415  (lazy: HTML-only processes never load it)
 
+    from . import pdf_content
     from .pdf_bounds import Budget, TooMuch, install, page_layout
 
     install()
+    pdf_content.install()
     doc = Document(kind="pdf")
     warnings: list[str] = []
     try:

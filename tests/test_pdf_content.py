@@ -1,7 +1,7 @@
 """The PDF reader's fast paths give exactly what pdfminer and pdfplumber give.
 
-parsers/pdf_content.py reads content streams with one regular expression instead of
-pdfminer's byte-by-byte parser; parsers/pdf_page.py builds pdfplumber's character dicts
+parsers/pdf_content.py reads content streams and ToUnicode CMaps with one regular expression
+instead of pdfminer's byte-by-byte parser; parsers/pdf_page.py builds pdfplumber's character dicts
 without its generic attribute walk. Both must be invisible in records: here each is compared
 with the library code it stands in for, on every content stream and every character of the
 PDF fixtures (which must take the fast path), and on generated streams full of the tokens
@@ -21,9 +21,9 @@ from pdfminer.pdfinterp import PDFContentParser
 from pdfminer.pdfpage import PDFPage
 from pdfminer.pdfparser import PDFParser
 from pdfminer.pdftypes import PDFStream, dict_value, list_value, stream_value
-from pdfminer.psparser import LIT, PSEOF
+from pdfminer.psparser import LIT, PSEOF, PSBaseParser
 
-from parsers.pdf_content import content_objects
+from parsers.pdf_content import content_objects, tokens
 
 PDFS = sorted(p for p in (FIXTURES / "attachments").glob("*.pdf") if ".scan." not in p.name)
 PDFS.append(FIXTURES / "realdocs" / "r005.pdf")
@@ -119,6 +119,54 @@ def test_tokens_across_stream_boundaries(datas):
     fast = content_objects([PDFStream({}, data) for data in datas])
     if fast is not None:
         assert same(fast, pdfminer_objects([PDFStream({}, data) for data in datas]))
+
+
+def pdfminer_tokens(data: bytes) -> list:
+    parser = PSBaseParser(io.BytesIO(data))
+    out = []
+    while True:
+        try:
+            out.append(parser.nexttoken()[1])
+        except PSEOF:
+            return out
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(streams_strategy)
+def test_generated_tokens_are_pdfminers_or_step_aside(datas):
+    data = b"".join(datas)
+    fast = tokens(data)
+    if fast is not None:
+        assert same(fast, pdfminer_tokens(data))
+
+
+def to_unicode_streams(path):
+    doc = PDFDocument(PDFParser(io.BytesIO(path.read_bytes())))
+    for xref in doc.xrefs:
+        for objid in xref.get_objids():
+            try:
+                obj = doc.getobj(objid)
+            except Exception:
+                continue
+            if isinstance(obj, dict) and "ToUnicode" in obj:
+                yield stream_value(obj["ToUnicode"]).get_data()
+
+
+@pytest.mark.parametrize("path", PDFS, ids=ids(PDFS))
+def test_fixture_cmaps_read_as_pdfminer_reads_them(path):
+    from pdfminer.cmapdb import CMapParser, FileUnicodeMap
+
+    from parsers.pdf_content import _cmap_parser
+
+    cmaps = list(to_unicode_streams(path))
+    assert cmaps
+    for data in cmaps:
+        assert tokens(data) is not None, "a fixture's CMap left the fast path"
+        ours, theirs = FileUnicodeMap(), FileUnicodeMap()
+        _cmap_parser()(ours, io.BytesIO(data)).run()
+        CMapParser(theirs, io.BytesIO(data)).run()
+        assert ours.cid2unichr == theirs.cid2unichr and ours.cid2unichr
+        assert ours.attrs == theirs.attrs
 
 
 def test_plain_streams_take_the_fast_path():
