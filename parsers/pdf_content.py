@@ -1,6 +1,6 @@
-"""A page's content streams read with one regular expression, into the operands and operators
-pdfminer's own parser would give, and run through the interpreter without its per-operator
-lookups.
+"""A page's content streams (and its fonts' ToUnicode CMaps) read with one regular expression,
+into the operands and operators pdfminer's own parser would give, and run through the
+interpreter without its per-operator lookups.
 
 pdfminer reads content streams byte by byte in Python (``PSBaseParser``: a state machine over
 4 KB chunks, a logging call per token and per object). On report PDFs that is a third of all
@@ -13,8 +13,10 @@ does. Anything else (a literal string with a backslash or nested parentheses, a 
 ``#`` escape, an inline image, a token cut at a stream boundary in a way pdfminer carries over
 into the next stream, an odd dictionary that makes pdfminer raise) makes it answer ``None``,
 and :class:`FastExecute` then hands the whole stream list to pdfminer's own ``execute``: the
-objects are always pdfminer's. tests/test_pdf_content.py compares both on every content stream
-of the fixtures and on generated streams.
+objects are always pdfminer's. The same :func:`tokens` feeds pdfminer's ToUnicode CMap parser
+(:func:`install`), which otherwise tokenises each embedded font's CMap byte by byte.
+tests/test_pdf_content.py compares both with pdfminer on every content stream and CMap of the
+fixtures and on generated streams.
 
 The module never changes what is drawn: only how the content is tokenised and dispatched.
 """
