@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from parsers import html_doc
+from parsers import html_doc, parse_page
 from parsers.html_doc import (
     _is_layout,
     _parser,
@@ -283,3 +283,21 @@ def test_c_and_python_row_readers_agree_on_every_fixture_table(page):
         if not _is_layout(table):
             assert _c_reader().table_rows(table, 20_000, MAX_TABLE_ROWS) == \
                 html_doc._table_rows(table, 20_000)
+
+
+PAGE = st.lists(st.one_of(TABLE, GRID, CONTENT, st.builds(lambda t: f"<table><tr><td>{t}</td></tr>"
+                                                           f"</table>", TABLE)),
+                min_size=1, max_size=4).map(lambda parts: "<html><body>" + "".join(parts)
+                                            + "</body></html>")
+
+
+@SETTINGS
+@given(PAGE)
+def test_records_are_the_same_whichever_reader_reads_the_rows(page):
+    """Whole pages (prose, data tables, tables inside a layout table's cell): parse_page gives
+    the same record with table rows read in C or in Python."""
+    body = page.encode()
+    with _rows_read_by("c"):
+        in_c = parse_page(body)
+    with _rows_read_by("python"):
+        assert parse_page(body) == in_c
