@@ -5,6 +5,7 @@ real reports (plus the next year of one of them, derived from its text)."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import sqlite3
 from collections import Counter
@@ -224,3 +225,49 @@ def test_light_rows_give_the_same_report():
     when = dt.datetime(2026, 6, 1)
     assert report.render(light, today=when.date(), generated=when) == report.render(
         rows, today=when.date(), generated=when)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("filters", [[], ["--region", "54"], ["--failed-checks"]],
+                         ids=["all", "region", "failing"])
+def test_report_streamed_from_the_store_equals_the_report_of_the_records(store, tmp_path, filters):
+    """``scrapy report`` reads the store in one ordered pass plus one query per site with
+    failing checks, never holding a row per report: its page is the page of the exported
+    records (full checks, every field) rendered in memory, and its review pages are those of
+    the failing records, each linking the other reports that have one."""
+    import re
+
+    from crawler.analysis import report, review
+    from crawler.analysis.checks import failing
+    from crawler.commands.stats import recent_crawls
+    from crawler.store import Store
+
+    out = tmp_path / "r.html"
+    proc = scrapy("report", "-o", str(out), "--today", "2026-06-01", *filters, data_dir=store)
+    assert proc.returncode == 0, proc.stderr
+    exported = tmp_path / "all.jsonl"
+    assert scrapy("export", "-o", str(exported), *filters, data_dir=store).returncode == 0
+    records = [json.loads(x) for x in exported.read_text(encoding="utf-8").splitlines()]
+    bad = {r["url"] for r in records if failing(r)}
+    assert bad and f"report of {len(records)} reports" in proc.stderr
+    with Store(None, store, readonly=True) as s:
+        source, crawls = s.describe(), recent_crawls(s)
+    described = {"--region": "region 54", "--failed-checks": "failing checks only"}
+    expected = report.render(records, today=dt.date(2026, 6, 1),
+                             review_href=lambda u: f"r_review/{review.slug(u)}",
+                             filters=described.get(filters[0]) if filters else "",
+                             source=source, crawls=crawls)
+
+    def unstamped(page):
+        return re.sub(r"generated \d{4}-\d\d-\d\d \d\d:\d\d", "generated -", page)
+
+    assert unstamped(out.read_text(encoding="utf-8")) == unstamped(expected)
+    pages = {p.name for p in (tmp_path / "r_review").iterdir()}
+    assert pages == {review.slug(u) for u in bad}
+    for r in records:
+        links = {c["other_url"] for c in failing(r) if c.get("other_url")}
+        if r["url"] in bad and links:
+            page = (tmp_path / "r_review" / review.slug(r["url"])).read_text(encoding="utf-8")
+            for url in links:
+                target = review.slug(url) if url in bad else url
+                assert f'href="{target}"' in page

@@ -10,6 +10,7 @@ from collections import Counter
 import pytest
 from conftest import REALDOCS, ROOT, SEEDS, label_for, scrapy, store_target
 
+from crawler.analysis.checks import failing_query
 from crawler.store import MAX_BODY, BodyTooLarge, Store
 from crawler.store.breaker import Breaker
 from parsers import parse_page
@@ -315,3 +316,84 @@ def test_counts_in_the_database(store):
     assert dict(got["rules"]) == Counter(rule for r in stored for rule in bad(r))
     assert store.failing_summary({"site": "nowhere"}, "crossyear_checks") == {
         "reports": 0, "by_site": [], "rules": []}
+
+
+def _failing_count(doc: dict) -> int:
+    return sum(not c["ok"] for c in doc["checks"] + (doc.get("crossyear_checks") or []))
+
+
+def test_failing_checks_counted_as_reports_are_written(store):
+    """Every write keeps ``failing_checks`` (own and cross-year failing checks) in step, and
+    the failing reports are found by it: a new report, cross-year checks set, a new page for
+    the url (its cross-year checks stay), a re-derived record, in a batch and one by one."""
+    pages = [p for p in SEEDS + REALDOCS if p.suffix in (".txt", ".html")]
+    records = [parse_page(p.read_bytes(), url=f"https://www.example.gov.cn/{p.name}")
+               for p in pages]
+    store.save_many([{"url": r["url"], "body": r["url"].encode(), "record": r}
+                     for r in records])
+    passing = next(r for r in records if not _failing_count(r))
+    crossyear = [{"rule": "crossyear.carried_over", "ok": False}, {"rule": "crossyear.x", "ok": True}]
+    store.set_report_fields(passing["url"], {"crossyear_checks": crossyear})
+    store.save(records[0]["url"], b"a new page", dict(records[0], url=records[0]["url"]))
+    store.set_report_fields(records[0]["url"], {"crossyear_checks": crossyear})
+    store.save(records[0]["url"], b"a newer page", records[0])
+    store.replace_record(records[1]["url"], dict(records[2], url=records[1]["url"]))
+    docs = list(store.reports.find({}))
+    assert all(d["failing_checks"] == _failing_count(d) for d in docs)
+    assert store.reports.find_one({"url": passing["url"]})["failing_checks"] == 1
+    assert store.failing() == {"failing_checks": {"$gt": 0}}
+    failing = [d for d in docs if _failing_count(d)]
+    got = store.failing_summary(store.failing(), "crossyear_checks")
+    assert got == store.failing_summary(failing_query(), "crossyear_checks")
+    assert got["reports"] == len(failing) and 1 < len(failing) < len(docs)
+    assert store.count_reports(store.failing({"url": passing["url"]})) == 1
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_store_written_before_failing_checks(kind, tmp_path):
+    """A store whose reports lack ``failing_checks`` (written before it existed): ``stats``
+    and ``report``, which open it read-only, find the failing reports as before; the first
+    writer to open it counts them (once), and the figures stay the same."""
+    target = store_target(kind, tmp_path / "data")
+    proc = scrapy("import-files", str(ROOT / "fixtures" / "seeds"), target=target)
+    assert proc.returncode == 0, proc.stderr
+
+    def figures():
+        stats = json.loads(scrapy("stats", "--json", target=target).stdout)
+        proc = scrapy("report", "-o", str(tmp_path / "r.html"), "--today", "2026-06-01",
+                      target=target)
+        assert proc.returncode == 0, proc.stderr
+        page = (tmp_path / "r.html").read_text(encoding="utf-8").split("</p>", 1)[1]
+        return {k: v for k, v in stats.items() if k != "crawls"}, page
+
+    before = figures()
+    assert before[0]["reports_failing_checks"] > 0
+    with target.open() as store:
+        counts = {d["url"]: d["failing_checks"] for d in store.reports.find({})}
+        store.reports.update_many({}, {"$unset": {"failing_checks": ""}})
+    assert figures() == before
+    with target.open(readonly=True) as store:
+        assert store.failing() == failing_query()  # a reader writes nothing: as before
+    with target.open() as store:  # a writer
+        assert store.failing() == {"failing_checks": {"$gt": 0}}
+        assert {d["url"]: d["failing_checks"] for d in store.reports.find({})} == counts
+        assert store._count_failing_checks() == 0  # once
+    assert figures() == before
+
+
+def test_failing_reports_are_found_through_the_index(tmp_path):
+    """On the embedded store, stats' failing reports are read through the index on
+    ``failing_checks``: no statement scans the reports."""
+    proc = scrapy("import-files", str(ROOT / "fixtures" / "seeds"), data_dir=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    with Store(None, tmp_path, readonly=True) as store:
+        conn = store.reports._conn
+        statements = []
+        conn.set_trace_callback(statements.append)
+        try:
+            store.failing_summary(store.failing(), "crossyear_checks")
+        finally:
+            conn.set_trace_callback(None)
+        (copy,) = [s for s in statements if s.startswith("CREATE TABLE temp.")]
+        plan = str(conn.execute("EXPLAIN QUERY PLAN " + copy.split(" AS ", 1)[1]).fetchall())
+    assert "USING INDEX reports__failing_checks_1" in plan and "SCAN reports" not in plan

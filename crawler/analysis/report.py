@@ -13,7 +13,6 @@ import datetime as dt
 from html import escape
 
 from . import summary, svg
-from .checks import failing
 
 STATUS_COLORS = {"on time": "#2ca02c", "late": "#d62728", "undated": "#bbbbbb",
                  "dated before year end": "#ff7f0e", "not assessed": "#9edae5"}
@@ -42,7 +41,12 @@ def _n(v) -> str:
     return f"{v:,}" if isinstance(v, int) else str(v)
 
 
-def _table(header: list[str], rows: list[list], numeric_from: int = 1) -> str:
+def _table(header: list[str], rows, numeric_from: int = 1) -> str:
+    return "".join(_table_parts(header, rows, numeric_from))
+
+
+def _table_parts(header: list[str], rows, numeric_from: int = 1):
+    """The HTML of a table, in parts of a few hundred rows (``rows`` may be a generator)."""
     out = ["<table><tr>" + "".join(f"<th>{escape(h)}</th>" for h in header) + "</tr>"]
     for row in rows:
         cells = []
@@ -54,40 +58,48 @@ def _table(header: list[str], rows: list[list], numeric_from: int = 1) -> str:
             else:
                 cells.append(f"<td>{escape(_n(v))}</td>")
         out.append("<tr>" + "".join(cells) + "</tr>")
+        if len(out) >= 500:
+            yield "".join(out)
+            out = []
     out.append("</table>")
-    return "".join(out)
+    yield "".join(out)
 
 
 def _link(href: str, text: str) -> tuple:
     return (f'<a href="{escape(href)}" rel="noreferrer">{escape(text)}</a>',)
 
 
-def render(rows: list[dict], **options) -> str:
-    """The report over ``rows`` (reports projected to :data:`summary.FIELDS`) as one string;
-    ``options`` as :func:`chunks` takes them."""
-    return "".join(chunks(rows, **options))
+def render(rows: list[dict], *, today: dt.date, review_href=None, **options) -> str:
+    """The report over ``rows`` in memory (reports projected to :data:`summary.FIELDS`, with
+    their checks) as one string; ``options`` as :func:`chunks` takes them."""
+    figures = summary.Figures.of(rows, today)
+
+    def failing_rows(sites):
+        return (r for r in rows if r.get("site") in sites)
+
+    return "".join(chunks(figures, failing_rows, review_href=review_href, **options))
 
 
-def chunks(rows: list[dict], *, today: dt.date, review_href=None, filters: str = "",
+def chunks(figures: summary.Figures, failing_rows, *, review_href=None, filters: str = "",
            source: str = "", generated: dt.datetime | None = None,
            crawls: list[dict] | None = None):
-    """The report over ``rows`` (reports projected to :data:`summary.FIELDS`), a section at a
-    time: a writer never holds the whole page (at national scale its lists of failing checks
-    and late reports run to tens of megabytes), only the section being built.
+    """The report of ``figures`` (:class:`summary.Figures`, finished), a section at a time,
+    and each long table a part at a time: a writer never holds the whole page (at national
+    scale its lists of failing checks and late reports run to tens of megabytes).
 
-    ``review_href(url)`` gives the link to a report's review page (None: link the source URL).
+    ``failing_rows(sites)`` gives the reports of one site (the set of the values its ``site``
+    has, None and "" for :data:`summary.UNKNOWN`) with their failing checks: the list of
+    failing checks is read a site at a time. ``review_href(url)`` gives the link to a failing
+    report's review page (None: link the source URL).
     """
     review_href = review_href or (lambda url: url)
-    distinct = summary.distinct(rows)
-    bad_rows = [r for r in rows if failing(r)]
-    crossyear_bad = sum(1 for r in rows for c in r.get("crossyear_checks") or [] if not c["ok"])
-    organs = {r.get("organ") for r in distinct if r.get("organ")}
-    years = sorted({r["year"] for r in distinct if r.get("year")})
+    years = sorted(figures.years)
     head = [
-        ("reports stored", len(rows)), ("distinct reports", len(distinct)),
-        ("publishing organs", len(organs)), ("portals", len({r.get("site") for r in rows})),
+        ("reports stored", figures.stored), ("distinct reports", figures.distinct),
+        ("publishing organs", figures.organs), ("portals", len(figures.sites)),
         ("years", f"{years[0]}–{years[-1]}" if years else "–"),
-        ("reports failing a check", len(bad_rows)), ("cross-year checks failing", crossyear_bad),
+        ("reports failing a check", figures.failing),
+        ("cross-year checks failing", figures.crossyear_failing),
     ]
     parts = [f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
@@ -104,22 +116,21 @@ def chunks(rows: list[dict], *, today: dt.date, review_href=None, filters: str =
     for label, value in head:
         parts.append(f'<div class="card"><b>{escape(_n(value))}</b><span>{escape(label)}</span></div>')
     parts.append("</div>")
-    if not rows:
+    if not figures.stored:
         parts.append("<p>No report matches. Crawl first (<code>scrapy crawl reports</code>) or "
                      "check the filters and the store (<code>--data-dir</code>).</p>")
     yield "".join(parts)
-    del distinct, bad_rows, parts
-    yield _coverage(rows)
-    yield _timeliness(rows, today, review_href)
-    yield _checks(rows, review_href)
-    yield _totals(rows)
+    yield _coverage(figures)
+    yield from _timeliness(figures, review_href)
+    yield from _checks(figures, failing_rows, review_href)
+    yield _totals(figures)
     yield _about(crawls)
     yield "</body></html>\n"
 
 
-def _coverage(rows) -> str:
-    provinces, years, counts = summary.coverage(rows)
-    sites, site_years, per_site = summary.site_years(rows)
+def _coverage(figures) -> str:
+    provinces, years, counts = figures.coverage()
+    sites, site_years, per_site = figures.site_years()
     out = ['<h2 id="coverage">Coverage</h2><p class="lead">Distinct reports per province and '
            "statistics year (copies of one report on several portals count once).</p>"]
     if provinces:
@@ -135,11 +146,11 @@ def _coverage(rows) -> str:
     return "".join(out)
 
 
-def _timeliness(rows, today, review_href) -> str:
-    assessed, missing = summary.timeliness_table(rows, today)
-    years = sorted({a["year"] for a in assessed if a["year"]})
-    series = {name: [sum(1 for a in assessed if a["year"] == y and _STATUS_NAMES[a["status"]] == name)
-                     for y in years] for name in STATUS_COLORS}
+def _timeliness(figures, review_href):
+    years = sorted({y for y, _ in figures.statuses})
+    series = {name: [sum(n for (y, status), n in figures.statuses.items()
+                         if y == year and _STATUS_NAMES[status] == name) for year in years]
+              for name in STATUS_COLORS}
     out = ['<h2 id="timeliness">Timeliness</h2><p class="lead">Under the Regulations on Open '
            "Government Information, art. 49, a department publishes its report on the previous year "
            "by 31 January and a people's government at or above county level by 31 March. "
@@ -147,44 +158,50 @@ def _timeliness(rows, today, review_href) -> str:
     if years:
         out.append(svg.stacked_bars([str(y) for y in years], series, STATUS_COLORS,
                                     title="publication status per statistics year"))
-    late = sorted((a for a in assessed if a["status"] == "late"), key=lambda a: -a["days_late"])
+    late, odd, missing = figures.late, figures.odd, figures.missing
     out.append(f"<h3>Late ({len(late)})</h3>")
-    out.append(_table(["organ", "year", "published", "deadline", "days late", "page"],
-                      ([a["organ"], str(a["year"]), str(a["published_at"]), str(a["deadline"]),
-                        a["days_late"], _link(a["url"], "source")] for a in late), numeric_from=4)
-               if late else "<p>None.</p>")
-    odd = [a for a in assessed if a["status"] in ("undated", "early")]
-    out.append(f"<details><summary>Undated or dated before the year ended ({len(odd)})</summary>"
-               + _table(["organ", "year", "date on page", "page"],
-                        ([a["organ"], str(a["year"]), str(a["published_at"] or "—"),
-                          _link(review_href(a["url"]), "review")] for a in odd)) + "</details>")
-    out.append(f"<h3>Missing ({len(missing)})</h3><p class=note>An organ that published for an "
-               "earlier year but has no report in the store for a year whose deadline has passed "
-               f"(as of {today}): not published, or not found by the crawl.</p>")
+    yield "".join(out)
+    if late:
+        yield from _table_parts(
+            ["organ", "year", "published", "deadline", "days late", "page"],
+            ([a["organ"], str(a["year"]), str(a["published_at"]), str(a["deadline"]),
+              a["days_late"], _link(a["url"], "source")] for a in late), numeric_from=4)
+    else:
+        yield "<p>None.</p>"
+    yield f"<details><summary>Undated or dated before the year ended ({len(odd)})</summary>"
+    yield from _table_parts(["organ", "year", "date on page", "page"],
+                            ([a["organ"], str(a["year"]), str(a["published_at"] or "—"),
+                              _link(review_href(a["url"]) if a["failing"] else a["url"], "review")]
+                             for a in odd))
+    yield "</details>"
+    yield (f"<h3>Missing ({len(missing)})</h3><p class=note>An organ that published for an "
+           "earlier year but has no report in the store for a year whose deadline has passed "
+           f"(as of {figures.today}): not published, or not found by the crawl.</p>")
     if missing:
-        out.append(_table(["organ", "year missing", "deadline", "last report found"],
-                          ([m["organ"], str(m["year"]), str(m["deadline"]),
-                            _link(m["last_url"], str(m["last_year"]))] for m in missing)))
-    return "".join(out)
+        yield from _table_parts(["organ", "year missing", "deadline", "last report found"],
+                                ([m["organ"], str(m["year"]), str(m["deadline"]),
+                                  _link(m["last_url"], str(m["last_year"]))] for m in missing))
 
 
-def _checks(rows, review_href) -> str:
-    by_site = summary.failing_by_site(rows)
-    rules = summary.failing_rules(rows)
+def _checks(figures, failing_rows, review_href):
+    """The failing checks: per rule, then per site (read a site at a time)."""
+    rules = figures.rules
     out = ['<h2 id="checks">Failing checks</h2><p class="lead">A failing check is the report\'s own '
            "arithmetic (or its figures against the same organ's previous report) not adding up: "
            "data about the report, not a reading error. Open a report's review to see its source "
            "page beside the parsed tables, the cells at fault highlighted.</p>"]
     if rules:
         out.append(_table(["rule", "failing checks"], sorted(rules.items())))
-    for site, organs in sorted(by_site.items()):
-        n = sum(len(v) for v in organs.values())
-        out.append(f"<h3>{escape(site)} · {n} report(s)</h3>")
-        out.append(_table(["organ", "year", "rule", "where", "expected", "on the page", ""],
-                          _check_lines(organs, review_href), numeric_from=4))
-    if not by_site:
-        out.append("<p>No failing check.</p>")
-    return "".join(out)
+    yield "".join(out)
+    for site in sorted(figures.failing_sites):
+        by_site = summary.failing_by_site(failing_rows(figures.failing_sites[site]))
+        for name, organs in by_site.items():
+            n = sum(len(v) for v in organs.values())
+            yield f"<h3>{escape(name)} · {n} report(s)</h3>"
+            yield from _table_parts(["organ", "year", "rule", "where", "expected", "on the page",
+                                     ""], _check_lines(organs, review_href), numeric_from=4)
+    if not figures.failing_sites:
+        yield "<p>No failing check.</p>"
 
 
 def _check_lines(organs: dict, review_href):
@@ -200,8 +217,8 @@ def _check_lines(organs: dict, review_href):
                 first = False
 
 
-def _totals(rows) -> str:
-    per_year = summary.totals(rows)
+def _totals(figures) -> str:
+    per_year = figures.totals()
     years = sorted(y for (y,) in per_year)
     names = [name for name, _ in summary.HEADLINES]
     out = ['<h2 id="totals">Totals</h2><p class="lead">Sums over distinct reports that give the '
@@ -213,7 +230,7 @@ def _totals(rows) -> str:
         out.append(_table(["year", "reports", *names],
                           [[str(y), per_year[(y,)]["reports"], *(per_year[(y,)][n] for n in names)]
                            for y in years]))
-    per_prov = summary.totals(rows, by_province=True)
+    per_prov = figures.totals(by_province=True)
     if per_prov:
         out.append("<h3>Per province and year</h3>")
         out.append(_table(["province", "year", "reports", *names],

@@ -76,20 +76,27 @@ def assess(row: dict) -> dict:
 def missing(rows: Iterable[dict], today: dt.date) -> list[dict]:
     """Organs with no report in the store for a year whose deadline has passed, between the
     first year they published and the latest year any report covers: ``{organ, year, deadline,
-    last_url}``."""
+    last_url, last_year}`` (``last_url``: the first url of the organ's reports of
+    ``last_year``)."""
     years_of: dict[str, dict[int, str]] = {}
     latest = 0
-    for r in rows:
+    for r in sorted(rows, key=lambda r: r.get("url") or ""):
         if r.get("organ") and r.get("year"):
-            years_of.setdefault(r["organ"], {})[r["year"]] = r.get("url")
+            years_of.setdefault(r["organ"], {}).setdefault(r["year"], r.get("url"))
             latest = max(latest, r["year"])
+    return [m for organ, years in sorted(years_of.items())
+            for m in missing_of(organ, years, latest, today)]
+
+
+def missing_of(organ: str, years: dict[int, str], latest: int, today: dt.date) -> list[dict]:
+    """:func:`missing` for one organ, given the url of its report for each year it published
+    (the first url of the year's reports) and the latest year any report covers."""
     out = []
-    for organ, years in sorted(years_of.items()):
-        first = min(years)
-        for year in range(first + 1, latest + 1):
-            due = deadline(organ, year)
-            if year not in years and due is not None and due < today:
-                before = max(y for y in years if y < year)
-                out.append({"organ": organ, "year": year, "deadline": due,
-                            "last_url": years[before], "last_year": before})
+    first = min(years)
+    for year in range(first + 1, latest + 1):
+        due = deadline(organ, year)
+        if year not in years and due is not None and due < today:
+            before = max(y for y in years if y < year)
+            out.append({"organ": organ, "year": year, "deadline": due,
+                        "last_url": years[before], "last_year": before})
     return out

@@ -13,7 +13,8 @@ from pathlib import Path
 from scrapy.exceptions import UsageError
 
 from crawler.analysis import report, review, summary
-from crawler.analysis.checks import failing, failing_query
+from crawler.analysis.checks import failing
+from crawler.analysis.duplicates import report_key
 from crawler.commands import filters
 from crawler.commands.stats import recent_crawls
 from crawler.store.command import StoreCommand
@@ -44,38 +45,73 @@ class Command(StoreCommand):
         review_dir = out.with_name(out.stem + "_review")
         query = filters.query(opts)
         with self.open_store(opts) as store:
-            rows = [summary.light(r) for r in store.report_rows(query, summary.FIELDS)]
-            failing_only = {"$and": [query, failing_query()]}
-            checks = {r["url"]: summary.light(r)
-                      for r in store.report_rows(failing_only, summary.CHECK_FIELDS)}
-            for row in rows:
-                row.update(checks.get(row["url"], {}))
+            figures = _figures(store, query, today)
             crawls = recent_crawls(store)
+
+            def failing_rows(sites):
+                """A site's failing reports with their checks, found through the index."""
+                in_site = {"site": {"$in": sorted(sites, key=str)}}
+                return (summary.light(r) for r in store.report_rows(
+                    store.failing({"$and": [query, in_site]} if query else in_site),
+                    summary.FAILING_FIELDS))
+
             href = None
             written = 0
             if not opts.no_review:
                 review_dir.mkdir(parents=True, exist_ok=True)
-                known = {r["url"] for r in rows if failing(r)}  # the ones with a review page
 
-                def href(url, _known=known):
-                    return (f"{review_dir.name}/{review.slug(url)}" if url in _known else url)
+                def href(url):
+                    return f"{review_dir.name}/{review.slug(url)}"
 
                 back = f"../{out.name}"
-                for record in store.iter_reports(failing_only):
-                    page = store.page(record.get("page_sha256")) if record.get("page_sha256") else None
-                    html = review.render(record, page, back=back,
-                                         review_href=lambda u: review.slug(u) if u in known else u)
+                for record in store.iter_reports(store.failing(query)):
+                    linked = _failing_among(store, query, record)
+                    html = review.render(record, _page(store, record), back=back,
+                                         review_href=lambda u, _l=linked: (
+                                             review.slug(u) if u in _l else u))
                     (review_dir / review.slug(record["url"])).write_text(html, encoding="utf-8")
                     written += 1
             # Written a section at a time, under a temporary name: a report that fails midway
             # leaves the previous one in place.
             part = out.with_name(out.name + ".part")
             with part.open("w", encoding="utf-8") as page:
-                for chunk in report.chunks(rows, today=today, review_href=href,
+                for chunk in report.chunks(figures, failing_rows, review_href=href,
                                            filters=filters.describe(opts),
                                            source=store.describe(), crawls=crawls):
                     page.write(chunk)
             os.replace(part, out)
-        print(f"report of {len(rows)} reports: {out}"
+        print(f"report of {figures.stored} reports: {out}"
               + (f" (+ {written} review pages in {review_dir})" if written else ""),
               file=sys.stderr)
+
+
+def _figures(store, query: dict, today: dt.date) -> summary.Figures:
+    """The report's figures in one pass over the reports, in (organ, year, url) order from
+    their index: memory holds counts and the lists the report shows, not the reports."""
+    figures = summary.Figures(today, store.latest_year(query))
+    firsts = store.first_copies(query)  # the copies of a report on several portals
+    unkeyed: dict[str, str] = {}  # reports stored without a report_key (none are written so)
+    for doc in store.report_rows(query, summary.PASS_FIELDS, sort=summary.ORDER):
+        row = summary.light(doc)
+        url = row.get("url") or ""
+        if row.get("report_key"):
+            first = firsts.get(row["report_key"], url) == url
+        else:
+            first = unkeyed.setdefault(report_key(row), url) == url
+        figures.add(row, first)
+    return figures.finish()
+
+
+def _failing_among(store, query: dict, record: dict) -> set[str]:
+    """The reports a failing record's cross-year checks name that have a review page too
+    (they match the filters and fail a check)."""
+    others = sorted({c["other_url"] for c in failing(record) if c.get("other_url")})
+    if not others:
+        return set()
+    named = {"url": {"$in": others}}
+    return {r["url"] for r in store.report_rows(
+        store.failing({"$and": [query, named]} if query else named), ["url"])}
+
+
+def _page(store, record: dict) -> dict | None:
+    return store.page(record["page_sha256"]) if record.get("page_sha256") else None

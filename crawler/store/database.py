@@ -14,9 +14,13 @@ Collections:
   fetched_at, status, headers that matter, encoding, size and the body (``compression``
   "zlib" on MongoDB; the embedded store compresses it with the other large fields).
 - ``reports``: the parsed record (SCHEMA.md) plus url (unique), site, page_sha256,
-  parsed_at, first_seen, last_seen, ``history`` (earlier page hashes) and ``failed_rules`` (the
+  parsed_at, first_seen, last_seen, ``history`` (earlier page hashes), ``failed_rules`` (the
   rule of each failing check: what stats and ``export --failed-checks`` query, so that the
-  embedded store can keep ``checks`` compressed with the other large fields).
+  embedded store can keep ``checks`` compressed with the other large fields) and
+  ``failing_checks`` (the number of failing checks, own and cross-year; indexed, so that the
+  reports failing a check are found without reading every report: :meth:`Store.failing`).
+  A store written before ``failing_checks`` gets it when a writer first opens it
+  (:meth:`Store.ensure_indexes`); until then readers find the failing reports as before.
 - ``crawls``: one document per crawl run.
 - ``years_seen``: pages fetched as reports and dropped for a statistics year outside the years a
   crawl asked for (url, final_url, year), so that later crawls for the same years do not fetch
@@ -43,8 +47,10 @@ import zlib
 from pathlib import Path
 
 import bson
+from pymongo import UpdateOne
 from pymongo.errors import ConfigurationError, ConnectionFailure
 
+from crawler.analysis.checks import CROSSYEAR_FIELD, failing_query
 from crawler.analysis.duplicates import report_key
 from crawler.store.breaker import Breaker
 from crawler.store.journal import Journal
@@ -56,6 +62,7 @@ from crawler.store.writes import (  # noqa: F401 (re-exported: the store's names
     BodyTooLarge,
     Writes,
     _failed_rules,
+    _failing_checks,
     sha256,
     utcnow,
 )
@@ -66,7 +73,7 @@ DATABASE = "govreports"
 #: Fields the embedded store keeps compressed: the large ones, never queried.
 PACKED = {"reports": ("sections", "tables", "checks", "cells"), "pages": ("body",)}
 #: Store fields of a report that are not part of what it hands out.
-INTERNAL = ("_id", "failed_rules")
+INTERNAL = ("_id", "failed_rules", "failing_checks")
 #: Where a writer keeps the collection files of the former embedded engine it converted.
 LITEMONGO_BACKUP = "litemongo"
 
@@ -86,9 +93,13 @@ class DamagedCollection(StoreError):
 COLLECTIONS = ("pages", "reports", "crawls", "schedule", "years_seen")
 INDEXES = {
     "pages": [("sha256", {"unique": True}), ("url", {})],
+    # (organ, year, url) gives the report's pass its order; (site, failing_checks) a site's
+    # failing reports; failing_checks alone all of them (stats) and the reports written
+    # before the field existed (``failing_checks`` null: see ensure_indexes).
     "reports": [("url", {"unique": True}), ([("region.code", 1), ("year", 1)], {}),
-                ([("organ", 1), ("year", 1)], {}), ("year", {}), ("template", {}),
-                ("report_key", {}), ("site", {}), ([("region.province", 1), ("year", 1)], {})],
+                ([("organ", 1), ("year", 1), ("url", 1)], {}), ("year", {}), ("template", {}),
+                ("report_key", {}), ([("site", 1), ("failing_checks", 1)], {}),
+                ([("region.province", 1), ("year", 1)], {}), ("failing_checks", {})],
     "crawls": [("started_at", {})],
     "years_seen": [("url", {"unique": True})],
 }
@@ -147,6 +158,7 @@ class Store(Writes):
         if self.embedded:
             self._find_damage()
         self._indexes_pending = not readonly
+        self._failing_counted: bool | None = None  # see failing()
         if not readonly and not self.breaker.is_open:
             # Processes opening one embedded store together (a scheduler's crawls, workers on one
             # machine) can meet SQLite's "database is locked" while files and indexes are created.
@@ -300,12 +312,44 @@ class Store(Writes):
         return f"embedded store at {self.data_dir}" if self.embedded else "MongoDB at MONGO_URI"
 
     def ensure_indexes(self) -> None:
-        """Create the indexes (of every collection that is not damaged)."""
+        """Create the indexes (of every collection that is not damaged), and give the reports
+        stored before ``failing_checks`` existed their count (once: afterwards the index finds
+        none without one)."""
         for name, indexes in INDEXES.items():
             if name not in self.damaged:
                 for keys, options in indexes:
                     getattr(self, name).create_index(keys, **options)
+        if "reports" not in self.damaged:
+            self._count_failing_checks()
         self._indexes_pending = False
+
+    def _count_failing_checks(self) -> int:
+        """Set ``failing_checks`` on the reports that have none (written before it existed),
+        500 at a time, from their ``failed_rules`` and cross-year checks: the large fields are
+        read only for a report that lacks ``failed_rules`` too. Returns how many were set."""
+        done, ops = 0, []
+        for doc in self.reports.find({"failing_checks": None},
+                                     {"failed_rules": 1, CROSSYEAR_FIELD: 1}):
+            fields = {}
+            if not isinstance(doc.get("failed_rules"), list):
+                full = self.reports.find_one({"_id": doc["_id"]}, {"checks": 1}) or {}
+                fields["failed_rules"] = _failed_rules(full)
+            rules = fields.get("failed_rules", doc.get("failed_rules"))
+            fields["failing_checks"] = len(rules) + _failing_checks({}, doc)
+            ops.append(UpdateOne({"_id": doc["_id"]}, {"$set": fields}))
+            if len(ops) == 500:
+                if not done:
+                    logger.warning("counting the failing checks of the reports stored before "
+                                   "`failing_checks` existed (once)")
+                self.reports.bulk_write(ops, ordered=False)
+                done, ops = done + len(ops), []
+        if ops:
+            self.reports.bulk_write(ops, ordered=False)
+            done += len(ops)
+        if done:
+            logger.warning("failing checks counted on %d stored reports", done)
+        self._failing_counted = True
+        return done
 
     # --- pages --------------------------------------------------------------------------
 
@@ -335,20 +379,52 @@ class Store(Writes):
 
     def replace_record(self, url: str, record: dict) -> None:
         """Write a re-derived record for an existing report (re-parsing: no new page)."""
+        stored = self.reports.find_one({"url": url}, {CROSSYEAR_FIELD: 1})
         self.reports.update_one({"url": url}, {"$set": dict(
             record, parsed_at=utcnow(), failed_rules=_failed_rules(record),
-            report_key=report_key(record))})
+            failing_checks=_failing_checks(record, stored), report_key=report_key(record))})
 
     # --- queries for analysis (crawler.analysis) ------------------------------------------
 
-    def report_rows(self, query: dict | None = None, fields: list[str] | None = None):
-        """The given fields (dotted paths) of the reports matching ``query``, unordered.
+    def report_rows(self, query: dict | None = None, fields: list[str] | None = None,
+                    sort: list[tuple[str, int]] | None = None):
+        """The given fields (dotted paths) of the reports matching ``query``, unordered or in
+        ``sort`` order, streamed (an index serves the sorts the commands ask for).
 
         A projection: the sections and cells of the records are never fetched."""
         projection = dict.fromkeys(fields, 1) if fields else None
-        for doc in self.reports.find(query or {}, projection):
+        for doc in self.reports.find(query or {}, projection, sort=sort):
             doc.pop("_id", None)
             yield doc
+
+    def first_copies(self, query: dict | None = None) -> dict[str, str]:
+        """``report_key`` -> the first url (in url order) of each key that several reports
+        matching ``query`` share (copies of one report on several portals). The keys are
+        counted in the database (over the ``report_key`` index); only the copies are read."""
+        several = [d["_id"] for d in self.reports.aggregate([
+            {"$match": query or {}}, {"$group": {"_id": "$report_key", "n": {"$sum": 1}}},
+            {"$match": {"n": {"$gt": 1}}}]) if d["_id"] is not None]
+        out: dict[str, str] = {}
+        for i in range(0, len(several), 500):
+            keys = {"report_key": {"$in": several[i:i + 500]}}
+            for doc in self.reports.find({"$and": [query, keys]} if query else keys,
+                                         {"url": 1, "report_key": 1}):
+                key, url = doc["report_key"], doc.get("url") or ""
+                if key not in out or url < out[key]:
+                    out[key] = url
+        return out
+
+    def latest_year(self, query: dict | None = None) -> int:
+        """The latest statistics year of a report matching ``query`` that names its organ (0
+        if none does): the years from their index, then, from the latest down, one lookup
+        each until a year has such a report (the first one looked at, as a rule)."""
+        years = sorted((k["v"] for k, _ in self.count_by({"v": "$year"}, query)
+                        if type(k.get("v")) is int and k["v"]), reverse=True)
+        for year in years:
+            named = {"year": year, "organ": {"$nin": [None, ""]}}
+            if self.reports.find_one({"$and": [query, named]} if query else named, {"_id": 1}):
+                return year
+        return 0
 
     def count_by(self, keys: dict[str, str], query: dict | None = None,
                  unwind: str | None = None, then: dict | None = None) -> list[tuple[dict, int]]:
@@ -369,12 +445,24 @@ class Store(Writes):
         pipeline = [{"$match": query or {}}, {"$group": {"_id": f"${field}"}}, {"$count": "n"}]
         return next(iter(self.reports.aggregate(pipeline)), {}).get("n", 0)
 
+    def failing(self, query: dict | None = None) -> dict:
+        """A query for the reports matching ``query`` that fail a check (own or cross-year):
+        ``failing_checks > 0``, which its index serves, once every report carries the count.
+        A store written before the count existed that no writer has opened since (which adds
+        it) gets the former query (:func:`~crawler.analysis.checks.failing_query`), which
+        reads every report: whether any report lacks the count is one index lookup."""
+        if self._failing_counted is None:
+            self._failing_counted = self.reports.find_one(
+                {"failing_checks": None}, {"_id": 1}) is None
+        failing = {"failing_checks": {"$gt": 0}} if self._failing_counted else failing_query()
+        return {"$and": [query, failing]} if query else failing
+
     def failing_summary(self, failing: dict, crossyear_field: str) -> dict:
-        """Over the reports matching ``failing`` (a query for reports with a failing check):
-        ``reports`` (their number), ``by_site`` ([(site, reports)]) and ``rules`` ([(rule,
-        failing checks)], own and cross-year from ``crossyear_field``, sorted). One
-        aggregation (``$facet``): the filter, which no index serves, is evaluated in one pass
-        over the collection, and each count runs over the reports it kept."""
+        """Over the reports matching ``failing`` (a query for reports with a failing check, as
+        :meth:`failing` gives it): ``reports`` (their number), ``by_site`` ([(site, reports)])
+        and ``rules`` ([(rule, failing checks)], own and cross-year from ``crossyear_field``,
+        sorted). One aggregation (``$facet``): the failing reports are read once (found through
+        the ``failing_checks`` index) and each count runs over them."""
         own = [{"$unwind": "$failed_rules"},
                {"$group": {"_id": "$failed_rules", "n": {"$sum": 1}}}]
         crossyear = [{"$unwind": f"${crossyear_field}"},
@@ -420,7 +508,12 @@ class Store(Writes):
                                     sort=[("started_at", -1)])
 
     def set_report_fields(self, url: str, fields: dict) -> None:
-        """Set derived fields of a report (e.g. its cross-year checks)."""
+        """Set derived fields of a report (e.g. its cross-year checks, which count in its
+        ``failing_checks``)."""
+        if CROSSYEAR_FIELD in fields:
+            stored = self.reports.find_one({"url": url}, {"failed_rules": 1}) or {}
+            fields = dict(fields, failing_checks=len(stored.get("failed_rules") or [])
+                          + _failing_checks({CROSSYEAR_FIELD: fields[CROSSYEAR_FIELD]}))
         self.reports.update_one({"url": url}, {"$set": fields})
 
     def report(self, url: str) -> dict | None:
@@ -590,6 +683,7 @@ def _migrate_litemongo(path: Path, backup: Path) -> None:
             if path.name == "reports":
                 for d in docs:
                     d["failed_rules"] = _failed_rules(d)
+                    d["failing_checks"] = _failing_checks(d)
                     d.setdefault("report_key", report_key(d))
             coll.insert_many(docs)
     finally:

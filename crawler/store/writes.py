@@ -38,6 +38,7 @@ from pymongo.errors import (
     WriteError,
 )
 
+from crawler.analysis.checks import CROSSYEAR_FIELD
 from crawler.analysis.duplicates import report_key
 from crawler.store.journal import JournalFull
 
@@ -239,7 +240,8 @@ class Writes:
             history = (state.get(url) or {}).get("history") or []
             if status == "changed":
                 history = [*history, state[url].get("page_sha256")]
-            state[url] = {"url": url, "page_sha256": digest, "history": history}
+            state[url] = {"url": url, "page_sha256": digest, "history": history,
+                          CROSSYEAR_FIELD: (state.get(url) or {}).get(CROSSYEAR_FIELD)}
         if ops:
             self.reports.bulk_write(ops, ordered=True)
         return [by_entry.get(id(e), "stored") for e in entries]
@@ -352,8 +354,9 @@ def _with_body(entry: dict, body: bytes | None) -> dict:
 
 
 
-# What a report write needs to know about the stored report.
-_REPORT_STATE = {"url": 1, "page_sha256": 1, "history": 1}
+# What a report write needs to know about the stored report (its cross-year checks, which a
+# new page's record leaves in place, count in ``failing_checks``).
+_REPORT_STATE = {"url": 1, "page_sha256": 1, "history": 1, CROSSYEAR_FIELD: 1}
 
 
 def _check_size(url: str, body: bytes) -> None:
@@ -381,11 +384,23 @@ def _failed_rules(record: dict) -> list[str]:
     return [c["rule"] for c in record.get("checks") or [] if not c.get("ok")]
 
 
+def _failing_checks(record: dict, stored: dict | None = None) -> int:
+    """The number of a report's failing checks, its own and its cross-year ones: the indexed
+    ``failing_checks`` field, so that the reports failing a check are found (``> 0``) without
+    reading every report. The cross-year checks are the record's when it has them, else those
+    of the ``stored`` report: a record written over it (a new page, a re-parse) leaves them in
+    place."""
+    crossyear = record[CROSSYEAR_FIELD] if CROSSYEAR_FIELD in record else \
+        (stored or {}).get(CROSSYEAR_FIELD)
+    return sum(1 for c in [*(record.get("checks") or []), *(crossyear or [])] if not c.get("ok"))
+
+
 def _report_write(record: dict, old: dict | None, page_sha256: str, requested_url, now):
     """(status, write operation) of storing ``record`` over the stored state ``old``."""
     url = record["url"]
     doc = dict(record, page_sha256=page_sha256, parsed_at=now, last_seen=now,
-               failed_rules=_failed_rules(record), report_key=report_key(record))
+               failed_rules=_failed_rules(record), failing_checks=_failing_checks(record, old),
+               report_key=report_key(record))
     if requested_url and requested_url != url:
         doc["requested_url"] = requested_url
     if old is None:
