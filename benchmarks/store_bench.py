@@ -6,6 +6,8 @@ meets, each in a fresh process (peak RSS from ``getrusage``):
 - fill: reports per second through ``Store.save_many`` in batches of 200 (the crawl's path);
 - open: seconds to open the store and read one report;
 - ``scrapy stats``: seconds (the command, interpreter start excluded), CPU seconds and peak MB;
+  then again from a cold page cache (the store's files dropped from it, the code read back in
+  first), where the process may drop it (root: ``/proc/sys/vm/drop_caches``), else "n/a";
 - ``scrapy export`` to CSV and JSONL: seconds (likewise), seconds and CPU seconds per 1k
   reports, peak MB (and a check that every report was written);
 - reparse: seconds until ``iter_reports`` yields its first report, and reports per second of the
@@ -24,6 +26,7 @@ import argparse
 import os
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
 from pathlib import Path
@@ -130,6 +133,26 @@ def child(code: str, *args, data: Path) -> tuple[list[str], float]:
     return proc.stderr.strip().splitlines()[-1].split(), wall
 
 
+def drop_caches() -> bool:
+    """Drop the OS page cache, then read the interpreter's and the project's files back in, so
+    that only the store is cold. False where this process may not (not root, a container)."""
+    os.sync()
+    try:
+        Path("/proc/sys/vm/drop_caches").write_text("3\n")
+    except OSError:
+        return False
+    paths = sysconfig.get_paths()
+    for top in {Path(paths[k]) for k in ("stdlib", "platstdlib", "purelib", "platlib")} | {
+            ROOT / "crawler", ROOT / "parsers"}:
+        for f in top.rglob("*"):
+            if f.is_file() and f.suffix in (".py", ".so", ".pyc", ".cfg", ".json", ".txt"):
+                try:
+                    f.read_bytes()
+                except OSError:
+                    pass
+    return True
+
+
 def measure(data: Path, n: int, tmp: Path) -> dict:
     row: dict = {"reports": n}
     (opened,), _ = child(_OPEN, data, data=data)
@@ -137,6 +160,10 @@ def measure(data: Path, n: int, tmp: Path) -> dict:
     (peak, took, cpu), _ = child(_SCRAPY, "stats", data=data)
     row["stats s"], row["stats MB"] = float(took), int(peak) / 1024
     row["stats cpu s"] = float(cpu)  # the process's, interpreter start included
+    row["stats cold s"] = "n/a"
+    if drop_caches():
+        (peak, took, cpu), _ = child(_SCRAPY, "stats", data=data)
+        row["stats cold s"] = float(took)
     for fmt in ("csv", "jsonl"):
         out = tmp / f"out.{fmt}"
         (peak, took, cpu), _ = child(_SCRAPY, "export", "-o", out, data=data)

@@ -271,3 +271,22 @@ def test_report_streamed_from_the_store_equals_the_report_of_the_records(store, 
             for url in links:
                 target = review.slug(url) if url in bad else url
                 assert f'href="{target}"' in page
+
+
+def test_spilled_lists_come_back_in_key_order():
+    """The report's long lists (late, undated, missing publishers) wait on disk: they come
+    back sorted by their key, equal keys in the order they came, dates as dates."""
+    from crawler.analysis.spill import Spill
+
+    spill = Spill(width=2)
+    entries = [((-3, "b"), {"url": "b", "due": dt.date(2024, 1, 31)}),
+               ((-9, "z"), {"url": "z", "due": None}), ((-3, "a"), {"url": "a", "n": 1}),
+               ((-3, "a"), {"url": "a", "n": 2})]
+    for key, value in entries * 600:  # past one batch of inserts
+        spill.add(key, value)
+    got = list(spill)
+    spill.close()
+    assert len(got) == len(entries) * 600
+    assert got[:600] == [entries[1][1]] * 600
+    assert got[600:1800] == [entries[2][1], entries[3][1]] * 600
+    assert got[1800:] == [entries[0][1]] * 600 and isinstance(got[-1]["due"], dt.date)

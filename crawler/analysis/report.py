@@ -77,7 +77,10 @@ def render(rows: list[dict], *, today: dt.date, review_href=None, **options) -> 
     def failing_rows(sites):
         return (r for r in rows if r.get("site") in sites)
 
-    return "".join(chunks(figures, failing_rows, review_href=review_href, **options))
+    try:
+        return "".join(chunks(figures, failing_rows, review_href=review_href, **options))
+    finally:
+        figures.close()
 
 
 def chunks(figures: summary.Figures, failing_rows, *, review_href=None, filters: str = "",

@@ -21,6 +21,7 @@ from parsers.templates import PROVINCES
 from . import timeliness
 from .checks import CROSSYEAR_FIELD, failing
 from .duplicates import report_key
+from .spill import Spill
 
 #: (label, dotted paths summed) of the headline totals.
 HEADLINES = [
@@ -32,12 +33,11 @@ HEADLINES = [
 ]
 FIELDS = ["url", "site", "organ", "year", "title", "published_at", "region", "template",
           "report_key", "content_sha256", *(p for _, paths in HEADLINES for p in paths)]
-#: The checks, fetched only for the reports that fail one (a report has forty-odd checks).
-CHECK_FIELDS = ["url", "checks", CROSSYEAR_FIELD]
 #: What the store's pass over every report reads: :data:`FIELDS`, and which checks fail
 #: without the checks themselves (the rules of the own failing ones, the cross-year checks).
 PASS_FIELDS = [*FIELDS, "failed_rules", CROSSYEAR_FIELD]
-#: What the list of a site's failing checks reads of each of its failing reports.
+#: What the list of a site's failing checks reads of each of its failing reports (the checks
+#: are read only for these: a report has forty-odd).
 FAILING_FIELDS = ["url", "site", "organ", "year", "checks", CROSSYEAR_FIELD]
 #: The order of the store's pass: an organ's reports together (its missing years), each
 #: year's first url first.
@@ -115,9 +115,12 @@ class Figures:
         self.statuses: Counter = Counter()  # (year, status) over distinct reports
         self.year_totals: dict = defaultdict(_bucket)
         self.province_totals: dict = defaultdict(_bucket)
-        self.late: list[dict] = []
-        self.odd: list[dict] = []  # undated, or dated before the year ended
-        self.missing: list[dict] = []
+        # The lists the report shows, on disk (they grow with the store): late reports by days
+        # late, then by url (the order the distinct reports come in), undated ones by url,
+        # missing ones as found (by organ, then year).
+        self.late = Spill(width=2)
+        self.odd = Spill(width=1)  # undated, or dated before the year ended
+        self.missing = Spill(width=1)
         self._organ = None
         self._organ_years: dict[int, str] = {}
         self._organ_distinct = False
@@ -161,9 +164,9 @@ class Figures:
         if a["year"]:
             self.statuses[(a["year"], a["status"])] += 1
         if a["status"] == "late":
-            self.late.append(a)
+            self.late.add((-a["days_late"], a["url"] or ""), a)
         elif a["status"] in ("undated", "early"):
-            self.odd.append(dict(a, failing=bad))
+            self.odd.add((a["url"] or "",), dict(a, failing=bad))
         year = row.get("year")
         if not year:
             return
@@ -180,18 +183,21 @@ class Figures:
         if self._organ_distinct:
             self.organs += 1
         if self._organ and self._organ_years:
-            self.missing += timeliness.missing_of(self._organ, self._organ_years, self.latest,
-                                                  self.today)
+            for m in timeliness.missing_of(self._organ, self._organ_years, self.latest,
+                                           self.today):
+                self.missing.add((len(self.missing),), m)
         self._organ_years, self._organ_distinct = {}, False
 
     def finish(self) -> Figures:
-        """Close the last organ and put the lists in the report's order: late reports by days
-        late, then by url (as the distinct reports come), undated ones by url."""
+        """Close the last organ: the figures are complete."""
         self._end_organ()
         self._organ = None
-        self.late.sort(key=lambda a: (-a["days_late"], a["url"] or ""))
-        self.odd.sort(key=lambda a: a["url"] or "")
         return self
+
+    def close(self) -> None:
+        """Drop the lists' temporary files."""
+        for spill in (self.late, self.odd, self.missing):
+            spill.close()
 
     def coverage(self) -> tuple[list[str], list[int], dict[tuple, int]]:
         """Provinces, years and distinct reports per (province, year)."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
 
 _TOWNSHIP = re.compile(r"(乡|镇|街道|街道办事处)(人民政府)?$")
 _GOVERNMENT = re.compile(r"(人民政府|政府|省|市|区|县|州|旗|盟|自治区|实验区|新区)$")
@@ -73,24 +72,11 @@ def assess(row: dict) -> dict:
     return out
 
 
-def missing(rows: Iterable[dict], today: dt.date) -> list[dict]:
-    """Organs with no report in the store for a year whose deadline has passed, between the
-    first year they published and the latest year any report covers: ``{organ, year, deadline,
-    last_url, last_year}`` (``last_url``: the first url of the organ's reports of
-    ``last_year``)."""
-    years_of: dict[str, dict[int, str]] = {}
-    latest = 0
-    for r in sorted(rows, key=lambda r: r.get("url") or ""):
-        if r.get("organ") and r.get("year"):
-            years_of.setdefault(r["organ"], {}).setdefault(r["year"], r.get("url"))
-            latest = max(latest, r["year"])
-    return [m for organ, years in sorted(years_of.items())
-            for m in missing_of(organ, years, latest, today)]
-
-
 def missing_of(organ: str, years: dict[int, str], latest: int, today: dt.date) -> list[dict]:
-    """:func:`missing` for one organ, given the url of its report for each year it published
-    (the first url of the year's reports) and the latest year any report covers."""
+    """The years ``organ`` has no report for whose deadline has passed, between the first year
+    it published and the latest year any report covers (``latest``): ``{organ, year,
+    deadline, last_url, last_year}``. ``years``: the url of its report for each year it
+    published (the first url of the year's reports)."""
     out = []
     first = min(years)
     for year in range(first + 1, latest + 1):

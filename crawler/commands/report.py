@@ -74,11 +74,14 @@ class Command(StoreCommand):
             # Written a section at a time, under a temporary name: a report that fails midway
             # leaves the previous one in place.
             part = out.with_name(out.name + ".part")
-            with part.open("w", encoding="utf-8") as page:
-                for chunk in report.chunks(figures, failing_rows, review_href=href,
-                                           filters=filters.describe(opts),
-                                           source=store.describe(), crawls=crawls):
-                    page.write(chunk)
+            try:
+                with part.open("w", encoding="utf-8") as page:
+                    for chunk in report.chunks(figures, failing_rows, review_href=href,
+                                               filters=filters.describe(opts),
+                                               source=store.describe(), crawls=crawls):
+                        page.write(chunk)
+            finally:
+                figures.close()
             os.replace(part, out)
         print(f"report of {figures.stored} reports: {out}"
               + (f" (+ {written} review pages in {review_dir})" if written else ""),
