@@ -318,42 +318,46 @@ def test_counts_in_the_database(store):
         "reports": 0, "by_site": [], "rules": []}
 
 
-def _failing_count(doc: dict) -> int:
-    return sum(not c["ok"] for c in doc["checks"] + (doc.get("crossyear_checks") or []))
+def _failing_rules(doc: dict) -> str:
+    bad = doc["checks"] + (doc.get("crossyear_checks") or [])
+    return " ".join(sorted(c["rule"] for c in bad if not c["ok"]))
 
 
-def test_failing_checks_counted_as_reports_are_written(store):
-    """Every write keeps ``failing_checks`` (own and cross-year failing checks) in step, and
-    the failing reports are found by it: a new report, cross-year checks set, a new page for
-    the url (its cross-year checks stay), a re-derived record, in a batch and one by one."""
+def test_failing_kept_as_reports_are_written(store):
+    """Every write keeps ``failing`` (the rules of the own and cross-year failing checks) in
+    step, and the failing reports are found and counted by it: a new report, cross-year
+    checks set, a new page for the url (its cross-year checks stay), a re-derived record, in a
+    batch and one by one."""
     pages = [p for p in SEEDS + REALDOCS if p.suffix in (".txt", ".html")]
-    records = [parse_page(p.read_bytes(), url=f"https://www.example.gov.cn/{p.name}")
-               for p in pages]
+    records = [dict(parse_page(p.read_bytes(), url=f"https://www.example.gov.cn/{p.name}"),
+                    site=f"site{i % 3}" if i % 4 else None) for i, p in enumerate(pages)]
     store.save_many([{"url": r["url"], "body": r["url"].encode(), "record": r}
                      for r in records])
-    passing = next(r for r in records if not _failing_count(r))
+    passing = next(r for r in records if not _failing_rules(r))
     crossyear = [{"rule": "crossyear.carried_over", "ok": False}, {"rule": "crossyear.x", "ok": True}]
     store.set_report_fields(passing["url"], {"crossyear_checks": crossyear})
-    store.save(records[0]["url"], b"a new page", dict(records[0], url=records[0]["url"]))
+    store.save(records[0]["url"], b"a new page", records[0])
     store.set_report_fields(records[0]["url"], {"crossyear_checks": crossyear})
     store.save(records[0]["url"], b"a newer page", records[0])
     store.replace_record(records[1]["url"], dict(records[2], url=records[1]["url"]))
     docs = list(store.reports.find({}))
-    assert all(d["failing_checks"] == _failing_count(d) for d in docs)
-    assert store.reports.find_one({"url": passing["url"]})["failing_checks"] == 1
-    assert store.failing() == {"failing_checks": {"$gt": 0}}
-    failing = [d for d in docs if _failing_count(d)]
-    got = store.failing_summary(store.failing(), "crossyear_checks")
+    assert all(d["failing"] == _failing_rules(d) for d in docs)
+    assert store.reports.find_one({"url": passing["url"]})["failing"] == "crossyear.carried_over"
+    assert store.failing() == {"failing": {"$gt": ""}}
+    failing = [d for d in docs if _failing_rules(d)]
+    got = store.failing_counts()
     assert got == store.failing_summary(failing_query(), "crossyear_checks")
     assert got["reports"] == len(failing) and 1 < len(failing) < len(docs)
+    assert dict(got["by_site"]) == Counter(d.get("site") for d in failing)
+    assert store.failing_counts({"site": "nowhere"}) == {"reports": 0, "by_site": [], "rules": []}
     assert store.count_reports(store.failing({"url": passing["url"]})) == 1
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_a_store_written_before_failing_checks(kind, tmp_path):
-    """A store whose reports lack ``failing_checks`` (written before it existed): ``stats``
-    and ``report``, which open it read-only, find the failing reports as before; the first
-    writer to open it counts them (once), and the figures stay the same."""
+def test_a_store_written_before_failing(kind, tmp_path):
+    """A store whose reports lack ``failing`` (written before it existed): ``stats`` and
+    ``report``, which open it read-only, find the failing reports as before; the first writer
+    to open it adds it (once), and the figures stay the same."""
     target = store_target(kind, tmp_path / "data")
     proc = scrapy("import-files", str(ROOT / "fixtures" / "seeds"), target=target)
     assert proc.returncode == 0, proc.stderr
@@ -369,21 +373,21 @@ def test_a_store_written_before_failing_checks(kind, tmp_path):
     before = figures()
     assert before[0]["reports_failing_checks"] > 0
     with target.open() as store:
-        counts = {d["url"]: d["failing_checks"] for d in store.reports.find({})}
-        store.reports.update_many({}, {"$unset": {"failing_checks": ""}})
+        keys = {d["url"]: d["failing"] for d in store.reports.find({})}
+        store.reports.update_many({}, {"$unset": {"failing": ""}})
     assert figures() == before
     with target.open(readonly=True) as store:
         assert store.failing() == failing_query()  # a reader writes nothing: as before
     with target.open() as store:  # a writer
-        assert store.failing() == {"failing_checks": {"$gt": 0}}
-        assert {d["url"]: d["failing_checks"] for d in store.reports.find({})} == counts
-        assert store._count_failing_checks() == 0  # once
+        assert store.failing() == {"failing": {"$gt": ""}}
+        assert {d["url"]: d["failing"] for d in store.reports.find({})} == keys
+        assert store._add_failing() == 0  # once
     assert figures() == before
 
 
-def test_failing_reports_are_found_through_the_index(tmp_path):
-    """On the embedded store, stats' failing reports are read through the index on
-    ``failing_checks``: no statement scans the reports."""
+def test_stats_counts_the_failing_reports_from_the_index(tmp_path):
+    """On the embedded store, stats counts the failing reports per site and rule from the
+    index on (site, failing), in its order: one scan of the index, no sort."""
     proc = scrapy("import-files", str(ROOT / "fixtures" / "seeds"), data_dir=tmp_path)
     assert proc.returncode == 0, proc.stderr
     with Store(None, tmp_path, readonly=True) as store:
@@ -391,9 +395,10 @@ def test_failing_reports_are_found_through_the_index(tmp_path):
         statements = []
         conn.set_trace_callback(statements.append)
         try:
-            store.failing_summary(store.failing(), "crossyear_checks")
+            got = store.failing_counts()
         finally:
             conn.set_trace_callback(None)
-        (copy,) = [s for s in statements if s.startswith("CREATE TABLE temp.")]
-        plan = str(conn.execute("EXPLAIN QUERY PLAN " + copy.split(" AS ", 1)[1]).fetchall())
-    assert "USING INDEX reports__failing_checks_1" in plan and "SCAN reports" not in plan
+        plans = [str(conn.execute("EXPLAIN QUERY PLAN " + s).fetchall()) for s in statements
+                 if s.startswith("SELECT") and "GROUP BY" in s]
+    assert got["reports"] > 0 and len(plans) == 1
+    assert "USING INDEX reports__site_1_failing_1" in plans[0] and "TEMP B-TREE" not in plans[0]

@@ -16,11 +16,13 @@ Collections:
 - ``reports``: the parsed record (SCHEMA.md) plus url (unique), site, page_sha256,
   parsed_at, first_seen, last_seen, ``history`` (earlier page hashes), ``failed_rules`` (the
   rule of each failing check: what stats and ``export --failed-checks`` query, so that the
-  embedded store can keep ``checks`` compressed with the other large fields) and
-  ``failing_checks`` (the number of failing checks, own and cross-year; indexed, so that the
-  reports failing a check are found without reading every report: :meth:`Store.failing`).
-  A store written before ``failing_checks`` gets it when a writer first opens it
-  (:meth:`Store.ensure_indexes`); until then readers find the failing reports as before.
+  embedded store can keep ``checks`` compressed with the other large fields) and ``failing``
+  (the rules of the failing checks, own and cross-year, sorted and joined by spaces, "" when
+  none; indexed alone and after ``site``, so that the failing reports are found without
+  reading the others, :meth:`Store.failing`, and counted per site and rule from the index:
+  :meth:`Store.failing_counts`). A store written before ``failing`` gets it when a writer
+  first opens it (:meth:`Store.ensure_indexes`); until then readers find the failing reports
+  as before, reading every report.
 - ``crawls``: one document per crawl run.
 - ``years_seen``: pages fetched as reports and dropped for a statistics year outside the years a
   crawl asked for (url, final_url, year), so that later crawls for the same years do not fetch
@@ -44,6 +46,7 @@ import os
 import re
 import sqlite3
 import zlib
+from collections import Counter
 from pathlib import Path
 
 import bson
@@ -62,7 +65,8 @@ from crawler.store.writes import (  # noqa: F401 (re-exported: the store's names
     BodyTooLarge,
     Writes,
     _failed_rules,
-    _failing_checks,
+    _failing,
+    failing_key,
     sha256,
     utcnow,
 )
@@ -73,7 +77,7 @@ DATABASE = "govreports"
 #: Fields the embedded store keeps compressed: the large ones, never queried.
 PACKED = {"reports": ("sections", "tables", "checks", "cells"), "pages": ("body",)}
 #: Store fields of a report that are not part of what it hands out.
-INTERNAL = ("_id", "failed_rules", "failing_checks")
+INTERNAL = ("_id", "failed_rules", "failing")
 #: Where a writer keeps the collection files of the former embedded engine it converted.
 LITEMONGO_BACKUP = "litemongo"
 
@@ -93,13 +97,13 @@ class DamagedCollection(StoreError):
 COLLECTIONS = ("pages", "reports", "crawls", "schedule", "years_seen")
 INDEXES = {
     "pages": [("sha256", {"unique": True}), ("url", {})],
-    # (organ, year, url) gives the report's pass its order; (site, failing_checks) a site's
-    # failing reports; failing_checks alone all of them (stats) and the reports written
-    # before the field existed (``failing_checks`` null: see ensure_indexes).
+    # (organ, year, url) gives the report's pass its order; (site, failing) a site's failing
+    # reports and stats' counts of them; failing alone all of them and the reports written
+    # before the field existed (``failing`` null: see ensure_indexes).
     "reports": [("url", {"unique": True}), ([("region.code", 1), ("year", 1)], {}),
                 ([("organ", 1), ("year", 1), ("url", 1)], {}), ("year", {}), ("template", {}),
-                ("report_key", {}), ([("site", 1), ("failing_checks", 1)], {}),
-                ([("region.province", 1), ("year", 1)], {}), ("failing_checks", {})],
+                ("report_key", {}), ([("site", 1), ("failing", 1)], {}),
+                ([("region.province", 1), ("year", 1)], {}), ("failing", {})],
     "crawls": [("started_at", {})],
     "years_seen": [("url", {"unique": True})],
 }
@@ -158,7 +162,7 @@ class Store(Writes):
         if self.embedded:
             self._find_damage()
         self._indexes_pending = not readonly
-        self._failing_counted: bool | None = None  # see failing()
+        self._failing_known: bool | None = None  # see failing()
         if not readonly and not self.breaker.is_open:
             # Processes opening one embedded store together (a scheduler's crawls, workers on one
             # machine) can meet SQLite's "database is locked" while files and indexes are created.
@@ -313,42 +317,41 @@ class Store(Writes):
 
     def ensure_indexes(self) -> None:
         """Create the indexes (of every collection that is not damaged), and give the reports
-        stored before ``failing_checks`` existed their count (once: afterwards the index finds
-        none without one)."""
+        stored before ``failing`` existed theirs (once: afterwards the index finds none
+        without it)."""
         for name, indexes in INDEXES.items():
             if name not in self.damaged:
                 for keys, options in indexes:
                     getattr(self, name).create_index(keys, **options)
         if "reports" not in self.damaged:
-            self._count_failing_checks()
+            self._add_failing()
         self._indexes_pending = False
 
-    def _count_failing_checks(self) -> int:
-        """Set ``failing_checks`` on the reports that have none (written before it existed),
-        500 at a time, from their ``failed_rules`` and cross-year checks: the large fields are
-        read only for a report that lacks ``failed_rules`` too. Returns how many were set."""
+    def _add_failing(self) -> int:
+        """Set ``failing`` on the reports that have none (written before it existed), 500 at
+        a time, from their ``failed_rules`` and cross-year checks: the large fields are read
+        only for a report that lacks ``failed_rules`` too. Returns how many were set."""
         done, ops = 0, []
-        for doc in self.reports.find({"failing_checks": None},
-                                     {"failed_rules": 1, CROSSYEAR_FIELD: 1}):
+        for doc in self.reports.find({"failing": None}, {"failed_rules": 1, CROSSYEAR_FIELD: 1}):
             fields = {}
             if not isinstance(doc.get("failed_rules"), list):
                 full = self.reports.find_one({"_id": doc["_id"]}, {"checks": 1}) or {}
                 fields["failed_rules"] = _failed_rules(full)
-            rules = fields.get("failed_rules", doc.get("failed_rules"))
-            fields["failing_checks"] = len(rules) + _failing_checks({}, doc)
+            fields["failing"] = failing_key(fields.get("failed_rules", doc.get("failed_rules")),
+                                            doc.get(CROSSYEAR_FIELD))
             ops.append(UpdateOne({"_id": doc["_id"]}, {"$set": fields}))
             if len(ops) == 500:
                 if not done:
-                    logger.warning("counting the failing checks of the reports stored before "
-                                   "`failing_checks` existed (once)")
+                    logger.warning("adding `failing` to the reports stored before it existed "
+                                   "(once)")
                 self.reports.bulk_write(ops, ordered=False)
                 done, ops = done + len(ops), []
         if ops:
             self.reports.bulk_write(ops, ordered=False)
             done += len(ops)
         if done:
-            logger.warning("failing checks counted on %d stored reports", done)
-        self._failing_counted = True
+            logger.warning("`failing` added to %d stored reports", done)
+        self._failing_known = True
         return done
 
     # --- pages --------------------------------------------------------------------------
@@ -366,13 +369,16 @@ class Store(Writes):
 
     # --- reports ------------------------------------------------------------------------
 
-    def iter_reports(self, query: dict | None = None, batch: int = 200):
+    def iter_reports(self, query: dict | None = None, batch: int = 200, ordered: bool = True):
         """Reports matching ``query`` in url order, streamed ``batch`` at a time.
 
         The unique index on url gives the order, so neither database sorts or holds the result:
-        the first report comes at once and memory holds one batch.
+        the first report comes at once and memory holds one batch. ``ordered=False``: in the
+        order the database finds them, through the index that serves ``query`` if one does
+        (the url index would have every report read to test the filter).
         """
-        for doc in self.reports.find(query or {}, sort=[("url", 1)], batch_size=batch):
+        sort = [("url", 1)] if ordered else None
+        for doc in self.reports.find(query or {}, sort=sort, batch_size=batch):
             for key in INTERNAL:
                 doc.pop(key, None)
             yield doc
@@ -382,7 +388,7 @@ class Store(Writes):
         stored = self.reports.find_one({"url": url}, {CROSSYEAR_FIELD: 1})
         self.reports.update_one({"url": url}, {"$set": dict(
             record, parsed_at=utcnow(), failed_rules=_failed_rules(record),
-            failing_checks=_failing_checks(record, stored), report_key=report_key(record))})
+            failing=_failing(record, stored), report_key=report_key(record))})
 
     # --- queries for analysis (crawler.analysis) ------------------------------------------
 
@@ -447,22 +453,40 @@ class Store(Writes):
 
     def failing(self, query: dict | None = None) -> dict:
         """A query for the reports matching ``query`` that fail a check (own or cross-year):
-        ``failing_checks > 0``, which its index serves, once every report carries the count.
-        A store written before the count existed that no writer has opened since (which adds
-        it) gets the former query (:func:`~crawler.analysis.checks.failing_query`), which
-        reads every report: whether any report lacks the count is one index lookup."""
-        if self._failing_counted is None:
-            self._failing_counted = self.reports.find_one(
-                {"failing_checks": None}, {"_id": 1}) is None
-        failing = {"failing_checks": {"$gt": 0}} if self._failing_counted else failing_query()
+        ``failing > ""``, which its index serves, once every report has ``failing``. A store
+        written before it existed that no writer has opened since (which adds it) gets the
+        former query (:func:`~crawler.analysis.checks.failing_query`), which reads every
+        report: whether any report lacks ``failing`` is one index lookup."""
+        failing = {"failing": {"$gt": ""}} if self._knows_failing() else failing_query()
         return {"$and": [query, failing]} if query else failing
+
+    def _knows_failing(self) -> bool:
+        if self._failing_known is None:
+            self._failing_known = self.reports.find_one({"failing": None}, {"_id": 1}) is None
+        return self._failing_known
+
+    def failing_counts(self, query: dict | None = None) -> dict:
+        """:meth:`failing_summary` of the reports matching ``query``, counted from the index on
+        (site, failing): the reports are grouped by site and by their failing rules, no report
+        is read (with filters, only those they select). On a store written before ``failing``
+        existed, :meth:`failing_summary`."""
+        if not self._knows_failing():
+            return self.failing_summary(self.failing(query), CROSSYEAR_FIELD)
+        reports, by_site, rules = 0, Counter(), Counter()
+        for key, n in self.count_by({"site": "$site", "rules": "$failing"}, self.failing(query)):
+            reports += n
+            by_site[key.get("site")] += n
+            for rule in key["rules"].split(" "):
+                rules[rule] += n
+        return {"reports": reports, "by_site": list(by_site.items()),
+                "rules": sorted(rules.items())}
 
     def failing_summary(self, failing: dict, crossyear_field: str) -> dict:
         """Over the reports matching ``failing`` (a query for reports with a failing check, as
         :meth:`failing` gives it): ``reports`` (their number), ``by_site`` ([(site, reports)])
         and ``rules`` ([(rule, failing checks)], own and cross-year from ``crossyear_field``,
-        sorted). One aggregation (``$facet``): the failing reports are read once (found through
-        the ``failing_checks`` index) and each count runs over them."""
+        sorted). One aggregation (``$facet``): the reports ``failing`` selects are read once
+        (in file order) and each count runs over them."""
         own = [{"$unwind": "$failed_rules"},
                {"$group": {"_id": "$failed_rules", "n": {"$sum": 1}}}]
         crossyear = [{"$unwind": f"${crossyear_field}"},
@@ -509,11 +533,11 @@ class Store(Writes):
 
     def set_report_fields(self, url: str, fields: dict) -> None:
         """Set derived fields of a report (e.g. its cross-year checks, which count in its
-        ``failing_checks``)."""
+        ``failing``)."""
         if CROSSYEAR_FIELD in fields:
             stored = self.reports.find_one({"url": url}, {"failed_rules": 1}) or {}
-            fields = dict(fields, failing_checks=len(stored.get("failed_rules") or [])
-                          + _failing_checks({CROSSYEAR_FIELD: fields[CROSSYEAR_FIELD]}))
+            fields = dict(fields, failing=failing_key(stored.get("failed_rules") or [],
+                                                      fields[CROSSYEAR_FIELD]))
         self.reports.update_one({"url": url}, {"$set": fields})
 
     def report(self, url: str) -> dict | None:
@@ -683,7 +707,7 @@ def _migrate_litemongo(path: Path, backup: Path) -> None:
             if path.name == "reports":
                 for d in docs:
                     d["failed_rules"] = _failed_rules(d)
-                    d["failing_checks"] = _failing_checks(d)
+                    d["failing"] = _failing(d)
                     d.setdefault("report_key", report_key(d))
             coll.insert_many(docs)
     finally:

@@ -980,8 +980,12 @@ class _Aggregation:
                 "WHEN 'false' THEN json('false') ELSE value END) FROM json_each(doc) "
                 f"WHERE key IN ({', '.join('?' * len(names))}))")
         with self.coll.database.client._lock:
+            # The matching rows found first (through an index where one serves the filter),
+            # then read in rowid order: in file order, not the index's, so that a cold cache
+            # reads the file forward instead of seeking for every document.
             conn.execute(f"CREATE TABLE {table} AS SELECT key, {kept} AS doc "
-                         f"FROM {self.table} WHERE {where}", [*names, *params])
+                         f"FROM {self.table} WHERE rowid IN "
+                         f"(SELECT rowid FROM {self.table} WHERE {where})", [*names, *params])
             try:
                 return {name: _Aggregation(self.coll, sub, table).run()
                         for name, sub in facets.items()}

@@ -355,7 +355,7 @@ def _with_body(entry: dict, body: bytes | None) -> dict:
 
 
 # What a report write needs to know about the stored report (its cross-year checks, which a
-# new page's record leaves in place, count in ``failing_checks``).
+# new page's record leaves in place, are part of ``failing``).
 _REPORT_STATE = {"url": 1, "page_sha256": 1, "history": 1, CROSSYEAR_FIELD: 1}
 
 
@@ -384,22 +384,30 @@ def _failed_rules(record: dict) -> list[str]:
     return [c["rule"] for c in record.get("checks") or [] if not c.get("ok")]
 
 
-def _failing_checks(record: dict, stored: dict | None = None) -> int:
-    """The number of a report's failing checks, its own and its cross-year ones: the indexed
-    ``failing_checks`` field, so that the reports failing a check are found (``> 0``) without
-    reading every report. The cross-year checks are the record's when it has them, else those
-    of the ``stored`` report: a record written over it (a new page, a re-parse) leaves them in
-    place."""
+def _failing(record: dict, stored: dict | None = None) -> str:
+    """The rules of a report's failing checks, its own and its cross-year ones, sorted and
+    joined by spaces ("" when every check passes; a rule is a dotted name): the indexed
+    ``failing`` field. The failing reports are found by it (``> ""``) without reading the
+    others, and counted per site and rule from its index alone. The cross-year checks are the
+    record's when it has them, else those of the ``stored`` report: a record written over it
+    (a new page, a re-parse) leaves them in place."""
     crossyear = record[CROSSYEAR_FIELD] if CROSSYEAR_FIELD in record else \
         (stored or {}).get(CROSSYEAR_FIELD)
-    return sum(1 for c in [*(record.get("checks") or []), *(crossyear or [])] if not c.get("ok"))
+    return failing_key([c["rule"] for c in record.get("checks") or [] if not c.get("ok")],
+                       crossyear)
+
+
+def failing_key(own_rules: list[str], crossyear: list[dict] | None) -> str:
+    """:func:`_failing` from the rules of the own failing checks and the cross-year checks."""
+    rules = [*own_rules, *(c["rule"] for c in crossyear or [] if not c.get("ok"))]
+    return " ".join(sorted(rules))
 
 
 def _report_write(record: dict, old: dict | None, page_sha256: str, requested_url, now):
     """(status, write operation) of storing ``record`` over the stored state ``old``."""
     url = record["url"]
     doc = dict(record, page_sha256=page_sha256, parsed_at=now, last_seen=now,
-               failed_rules=_failed_rules(record), failing_checks=_failing_checks(record, old),
+               failed_rules=_failed_rules(record), failing=_failing(record, old),
                report_key=report_key(record))
     if requested_url and requested_url != url:
         doc["requested_url"] = requested_url
