@@ -100,11 +100,12 @@ cdef int put(Buf* buf, const char* s, size_t n) except -1:
     return 0
 
 
-cdef int count_blocks(xmlNode* parent, int* blocks) noexcept nogil:
-    """Add the descendant blocks and <br>s of ``parent`` to ``blocks``; 1 at the first
-    skipped element (the cell is then read with its paragraphs apart anyway). The recursion
-    is as deep as the tree, which libxml2 caps at 256 levels."""
-    cdef xmlNode* c = parent.children
+cdef int count_blocks(xmlNode* top, int* blocks) noexcept nogil:
+    """Add the descendant blocks and <br>s of ``top`` to ``blocks``; 1 at the first skipped
+    element (the cell is then read with its paragraphs apart anyway). The walk follows the
+    nodes' own links, without recursion: a tree built through lxml's API can be deeper than
+    any C stack."""
+    cdef xmlNode* c = top.children
     cdef int k
     while c is not NULL:
         if c.type == tree.XML_ELEMENT_NODE:
@@ -113,17 +114,22 @@ cdef int count_blocks(xmlNode* parent, int* blocks) noexcept nogil:
                 return 1
             if k == BLOCK or k == BR:
                 blocks[0] += 1
-            if count_blocks(c, blocks):
-                return 1
+            if c.children is not NULL:
+                c = c.children
+                continue
+        while c.next is NULL:  # the last child: back up to the next node in document order
+            c = c.parent
+            if c is NULL or c == top:
+                return 0
         c = c.next
     return 0
 
 
-cdef int text_of(xmlNode* parent, Buf* buf, bint apart) except -1:
-    """The text under ``parent`` in document order, as UTF-8 into ``buf``; with ``apart``,
-    a space at each block's start and end and at each <br>, skipped elements left out (their
-    tails, the text nodes after them, stay)."""
-    cdef xmlNode* c = parent.children
+cdef int text_of(xmlNode* top, Buf* buf, bint apart) except -1:
+    """The text under ``top`` in document order, as UTF-8 into ``buf``; with ``apart``, a
+    space at each block's start and end and at each <br>, skipped elements left out (their
+    tails, the text nodes after them, stay). Walked like :func:`count_blocks`."""
+    cdef xmlNode* c = top.children
     cdef int k
     while c is not NULL:
         if c.type == tree.XML_TEXT_NODE or c.type == tree.XML_CDATA_SECTION_NODE:
@@ -134,9 +140,17 @@ cdef int text_of(xmlNode* parent, Buf* buf, bint apart) except -1:
             if k != SKIP:
                 if k == BLOCK or k == BR:
                     put(buf, " ", 1)
-                text_of(c, buf, apart)
+                if c.children is not NULL:
+                    c = c.children
+                    continue
                 if k == BLOCK:
                     put(buf, " ", 1)
+        while c.next is NULL:  # the last child: its parent ends here
+            c = c.parent
+            if c is NULL or c == top:
+                return 0
+            if apart and kind_of(c) == BLOCK:
+                put(buf, " ", 1)
         c = c.next
     return 0
 

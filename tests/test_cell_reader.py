@@ -301,3 +301,17 @@ def test_records_are_the_same_whichever_reader_reads_the_rows(page):
         in_c = parse_page(body)
     with _rows_read_by("python"):
         assert parse_page(body) == in_c
+
+
+def test_c_row_reader_walks_trees_deeper_than_any_parser_makes():
+    """A tree built through lxml's API has no depth limit: the C reader follows the nodes'
+    links, not the C stack, and reads what the Python reader reads."""
+    table = lxml.etree.Element("table")
+    element = lxml.etree.SubElement(lxml.etree.SubElement(table, "tr"), "td")
+    for i in range(5_000):
+        element = lxml.etree.SubElement(element, ("p", "span", "br", "script")[i % 4])
+        element.tail = str(i % 10)
+    element.text = "x"
+    read = _c_reader().table_rows(table, 10, MAX_TABLE_ROWS)
+    assert read == html_doc._table_rows(table, 10)
+    assert read[0][0][0][0]  # the text before the first script
