@@ -15,9 +15,11 @@ def _extensions() -> list[Extension]:
         from Cython.Build import cythonize
     except ImportError:  # a build without Cython or lxml: pure Python
         return []
-    extension = Extension("parsers._cells", ["parsers/_cells.pyx"],
-                          include_dirs=lxml.get_include(), optional=True)
-    return cythonize([extension], language_level=3, quiet=True)
+    extension = Extension("parsers._cells", ["parsers/_cells.pyx"], include_dirs=lxml.get_include())
+    built = cythonize([extension], language_level=3, quiet=True)
+    for ext in built:  # (cythonize makes new Extension objects, without the flag)
+        ext.optional = True  # a failed compile is a warning: the package installs without it
+    return built
 
 
 setup(ext_modules=_extensions())

@@ -228,7 +228,7 @@ cdef int add_row(xmlNode* tr, list rows, Buf* buf, Py_ssize_t* left) except -1:
     return 0
 
 
-def table_rows(cetree._Element table, Py_ssize_t budget, Py_ssize_t max_rows):
+def table_rows(cetree._Element table not None, Py_ssize_t budget, Py_ssize_t max_rows):
     """(rows, total): the table's rows (./tr, ./thead/tr, ./tbody/tr, ./tfoot/tr) as
     (cell texts, spans or None), at most ``max_rows`` of them and ``budget + 1`` cells."""
     cdef xmlNode* c = table._c_node.children

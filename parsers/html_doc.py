@@ -40,12 +40,12 @@ def _load_cells():
     are read in Python (the same rows, more slowly)."""
     try:
         from . import _cells  # noqa: PLC0415
-    except ImportError:
+        # Its C code reads lxml's element structs: only the lxml it was compiled with will do.
+        if _cells.LXML_VERSION != lxml.etree.__version__:
+            return None
+        _cells.configure(_BLOCK, _SKIP)
+    except Exception:  # noqa: BLE001  (a broken build must not break the parser: read in Python)
         return None
-    # Its C code reads lxml's element structs: only the lxml it was compiled with will do.
-    if _cells.LXML_VERSION != lxml.etree.__version__:
-        return None
-    _cells.configure(_BLOCK, _SKIP)
     return _cells
 
 
@@ -55,7 +55,9 @@ _LAYOUT_TEXT = 400  # a cell holding more text than this is an article, not a ta
 MAX_ATTRIBUTES = 1_000
 # A tag of 8 KB or more, closed or not (libxml2 reads an unclosed one to the next tag).
 _LONG_TAG = re.compile(r"<([A-Za-z][A-Za-z0-9]*)([^<>]{8192,})>?")
-_ATTRIBUTE = re.compile(r"[^\s=/>\"']+\s*=")
+# A name followed by "=": only from the start of a run of name characters, which the run is then
+# read in once (starting again inside a long run made the count quadratic).
+_ATTRIBUTE = re.compile(r"(?<![^\s=/>\"'])[^\s=/>\"']++\s*=")
 
 # Plain lxml elements: lxml.html's element-class lookup costs a third of the parse time.
 # One parser per thread: lxml parsers keep per-parse state (the error log) and the crawl may
@@ -340,7 +342,7 @@ def cell_text_general(cell) -> str:
     parts: list[str] = []
     walker = lxml.etree.iterwalk(cell, events=("start", "end", "comment", "pi"))
     for event, el in walker:
-        tag = el.tag.lower() if isinstance(el.tag, str) else None
+        tag = el.tag if isinstance(el.tag, str) else None  # (libxml2 gives lower case)
         if event in ("comment", "pi"):
             parts.append(el.tail or "")
         elif event == "start":
@@ -381,7 +383,7 @@ def _table_rows(table, budget: int) -> tuple[list[Row], int]:
         for cell in tr:  # (iterchildren("td", "th") costs twice as much per cell)
             if cell.tag not in _CELLS:
                 continue
-            if not left:
+            if left <= 0:
                 break
             left -= 1
             # Bytes keys: lxml skips encoding the name (this runs twice per cell of a page).
