@@ -33,6 +33,14 @@ _BLOCK_OR_BR = _BLOCK | {"br"}
 _ROW_GROUPS = frozenset(("thead", "tbody", "tfoot"))
 _CELLS = frozenset(("td", "th"))
 
+_LAYOUT_TEXT = 400  # a cell holding more text than this is an article, not a table cell
+#: A tag with more attributes than this is cut to its bare name (real tags have a dozen).
+MAX_ATTRIBUTES = 1_000
+# A tag of 8 KB or more, closed or not (libxml2 reads an unclosed one to the next tag).
+_LONG_TAG = re.compile(r"<([A-Za-z][A-Za-z0-9]*)([^<>]{8192,})>?")
+# A name followed by "=": only from the start of a run of name characters, which the run is then
+# read in once (starting again inside a long run made the count quadratic).
+_ATTRIBUTE = re.compile(r"(?<![^\s=/>\"'])[^\s=/>\"']++\s*=")
 
 def _load_cells():
     """:mod:`parsers._cells`, the C reader of table rows, when it was built (``pip install``
@@ -50,14 +58,7 @@ def _load_cells():
 
 
 _cells = _load_cells()
-_LAYOUT_TEXT = 400  # a cell holding more text than this is an article, not a table cell
-#: A tag with more attributes than this is cut to its bare name (real tags have a dozen).
-MAX_ATTRIBUTES = 1_000
-# A tag of 8 KB or more, closed or not (libxml2 reads an unclosed one to the next tag).
-_LONG_TAG = re.compile(r"<([A-Za-z][A-Za-z0-9]*)([^<>]{8192,})>?")
-# A name followed by "=": only from the start of a run of name characters, which the run is then
-# read in once (starting again inside a long run made the count quadratic).
-_ATTRIBUTE = re.compile(r"(?<![^\s=/>\"'])[^\s=/>\"']++\s*=")
+
 
 # Plain lxml elements: lxml.html's element-class lookup costs a third of the parse time.
 # One parser per thread: lxml parsers keep per-parse state (the error log) and the crawl may
